@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { AuditLog, type Actor, type AuditEvent } from './audit/audit-log.js';
+import type { TrustDecision } from './bundle/reader.js';
+import type { Statement } from './bundle/statement.js';
+import { DEFAULT_LIMITS, type BundleLimits } from './bundle/limits.js';
+import { openDatabase, type Db } from './db/database.js';
+import { AirlockError } from './errors.js';
+import { InferenceEngine } from './inference/engine.js';
+import { dataPaths, type DataPaths } from './paths.js';
+import { ModelRegistry } from './store/model-registry.js';
+import { ModelStore } from './store/model-store.js';
+import { TrustStore } from './trust/trust-store.js';
+
+export interface AirlockOptions {
+  readonly dataDir: string;
+  readonly now?: () => Date;
+  readonly limits?: BundleLimits;
+  /** Allowance for clocks that disagree when checking a bundle's expiry. */
+  readonly clockSkewMs?: number;
+  readonly busyTimeoutMs?: number;
+}
+
+/**
+ * The composition root of the engine: one data directory, one database, and the services over
+ * them. Every transport (CLI, Electron IPC, the test loopback) drives it through the contract
+ * handlers in runtime/api; nothing here knows which one is calling.
+ */
+export class Airlock {
+  readonly paths: DataPaths;
+  readonly db: Db;
+  readonly audit: AuditLog;
+  readonly trust: TrustStore;
+  readonly registry: ModelRegistry;
+  readonly store: ModelStore;
+  readonly inference: InferenceEngine;
+  readonly installationId: string;
+  readonly limits: BundleLimits;
+  readonly clockSkewMs: number;
+  readonly now: () => Date;
+  /** AbortControllers of long work in flight, by the caller's operationId. */
+  readonly operations = new Map<string, AbortController>();
+
+  private constructor(options: AirlockOptions, db: Db, paths: DataPaths) {
+    this.paths = paths;
+    this.db = db;
+    this.now = options.now ?? (() => new Date());
+    this.limits = options.limits ?? DEFAULT_LIMITS;
+    this.clockSkewMs = options.clockSkewMs ?? 5 * 60_000;
+    this.installationId = Airlock.installation(db);
+    this.audit = new AuditLog(db, this.installationId, this.now);
+    this.trust = new TrustStore(db);
+    this.registry = new ModelRegistry(db);
+    this.store = new ModelStore(paths, db);
+    this.inference = new InferenceEngine(this.store);
+  }
+
+  /** Opens (creating if needed) a data directory and cleans up after any interrupted import. */
+  static open(options: AirlockOptions): Airlock {
+    const paths = dataPaths(options.dataDir);
+    try {
+      mkdirSync(paths.root, { recursive: true, mode: 0o700 });
+      mkdirSync(paths.blobs, { recursive: true });
+      mkdirSync(paths.staging, { recursive: true });
+    } catch (cause) {
+      throw new AirlockError('DATA_DIR_INVALID', `Cannot create the data directory ${paths.root}: ${(cause as Error).message}. Choose another with --data-dir or AIRLOCK_HOME.`, { cause });
+    }
+    const db = openDatabase(paths.database, options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs });
+    const airlock = new Airlock(options, db, paths);
+    airlock.store.recover();
+    return airlock;
+  }
+
+  private static installation(db: Db): string {
+    return db.transaction(() => {
+      const existing = db.prepare("SELECT value FROM settings WHERE key = 'installation.id'").pluck().get() as string | undefined;
+      if (existing) return existing;
+      const id = randomUUID();
+      db.prepare("INSERT INTO settings (key, value) VALUES ('installation.id', ?)").run(id);
+      return id;
+    }).immediate();
+  }
+
+  setting(key: string): string | null {
+    return (this.db.prepare('SELECT value FROM settings WHERE key = ?').pluck().get(key) as string | undefined) ?? null;
+  }
+
+  /**
+   * Which keys count for the model a statement names, and how many must sign. Default: every
+   * trusted publisher key, one signature. The facility trust policy refines this.
+   */
+  trustDecision(_statement: Statement): TrustDecision {
+    return { keys: this.trust.publisherKeys(), threshold: 1 };
+  }
+
+  /** Runs a state change and its audit record in one transaction: both happen or neither does. */
+  recorded<T>(actor: Actor, change: () => { result: T; event: AuditEvent }): T {
+    try {
+      return this.db.transaction(() => {
+        const { result, event } = change();
+        this.audit.append(actor, event);
+        return result;
+      }).immediate();
+    } catch (error) {
+      if (error instanceof AirlockError) throw error;
+      throw new AirlockError('IO_ERROR', `The change could not be saved: ${(error as Error).message}. Nothing was changed.`, { cause: error });
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.operations.values()) c.abort();
+    await this.inference.close();
+    this.db.close();
+  }
+}

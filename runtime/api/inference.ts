@@ -1,0 +1,34 @@
+import type { Actor } from '../audit/audit-log.js';
+import type { Airlock } from '../airlock.js';
+import type { InferenceResult } from '../contract/inference.js';
+import type { TensorMapJson } from '../contract/tensors.js';
+import { AirlockError, toErrorInfo } from '../errors.js';
+
+/**
+ * Runs a model and records it. The output is returned only after its audit record is durable:
+ * if the log cannot be written, the caller gets AUDIT_WRITE_FAILED and no result.
+ */
+export async function runModel(airlock: Airlock, actor: Actor, ref: string, inputs: TensorMapJson): Promise<InferenceResult> {
+  let target = ref;
+  try {
+    const model = airlock.registry.resolve(ref);
+    target = `${model.name}@${model.version}`;
+    if (!model.enabled) {
+      throw new AirlockError('MODEL_DISABLED', `${target} is disabled (${model.disabledReason ?? 'by an admin'}); it cannot run.`);
+    }
+    const outcome = await airlock.inference.run(model, inputs);
+    airlock.audit.append(actor, {
+      action: 'inference.run',
+      target,
+      outcome: 'success',
+      details: { inputDigest: outcome.inputDigest, outputDigest: outcome.outputDigest, latencyMs: Math.round(outcome.latencyMs * 1000) / 1000, provider: outcome.provider },
+    });
+    return { model: model.name, version: model.version, ...outcome };
+  } catch (error) {
+    const info = toErrorInfo(error);
+    if (info.code !== 'AUDIT_WRITE_FAILED') {
+      airlock.audit.append(actor, { action: 'inference.run', target, outcome: 'failure', details: { error: info } });
+    }
+    throw error;
+  }
+}

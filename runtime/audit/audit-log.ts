@@ -1,0 +1,214 @@
+import type { AuditOutcome, AuditRecord, AuditVerifyReport } from '../contract/audit.js';
+import type { Db } from '../db/database.js';
+import { AuditWriteError } from '../errors.js';
+import { canonicalJson } from '../util/canonical-json.js';
+import { sha256Hex } from '../util/hash.js';
+
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** Who acts and from where; every record carries it (NIST AU-3). */
+export interface Actor {
+  /** The account, or the OS user where no account applies. */
+  readonly name: string;
+  /** `cli:<pid>`, `app:<pid>`, `test:<pid>` ... */
+  readonly source: string;
+}
+
+export interface AuditEvent {
+  readonly action: string;
+  readonly target: string;
+  readonly outcome: AuditOutcome;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+interface AuditRow {
+  seq: number;
+  ts: string;
+  actor: string;
+  source: string;
+  installation: string;
+  action: string;
+  target: string;
+  outcome: AuditOutcome;
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
+/**
+ * The hash of a record chains it to the one before: SHA-256 over the canonical JSON array of its
+ * fields, the previous hash last. Changing, removing or reordering any record breaks every hash
+ * after it. Exported so that the standalone verifier can be checked against it.
+ */
+export function recordHash(row: Omit<AuditRow, 'hash'>): string {
+  return sha256Hex(
+    JSON.stringify([
+      row.seq,
+      row.ts,
+      row.actor,
+      row.source,
+      row.installation,
+      row.action,
+      row.target,
+      row.outcome,
+      row.details,
+      row.prev_hash,
+    ]),
+  );
+}
+
+function toRecord(row: AuditRow): AuditRecord {
+  return {
+    seq: row.seq,
+    ts: row.ts,
+    actor: row.actor,
+    source: row.source,
+    installation: row.installation,
+    action: row.action,
+    target: row.target,
+    outcome: row.outcome,
+    details: JSON.parse(row.details) as Record<string, unknown>,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
+
+export interface AuditQuery {
+  readonly afterSeq?: number | undefined;
+  readonly beforeSeq?: number | undefined;
+  readonly limit?: number | undefined;
+  readonly action?: string | undefined;
+  readonly order?: 'asc' | 'desc' | undefined;
+}
+
+/**
+ * The tamper-evident audit log. Append-only: this class has no update or delete, and the schema's
+ * triggers refuse them. Each append is its own IMMEDIATE transaction (or a savepoint inside the
+ * caller's, so a state change and its record commit together), durable when it returns.
+ */
+export class AuditLog {
+  private readonly insert;
+  private readonly last;
+  readonly installation: string;
+
+  constructor(
+    private readonly db: Db,
+    installation: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {
+    this.installation = installation;
+    this.insert = db.prepare(
+      `INSERT INTO audit_log (seq, ts, actor, source, installation, action, target, outcome, details, prev_hash, hash)
+       VALUES (@seq, @ts, @actor, @source, @installation, @action, @target, @outcome, @details, @prev_hash, @hash)`,
+    );
+    this.last = db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1');
+  }
+
+  /** Appends one event; when it returns, the record is on disk. Throws AUDIT_WRITE_FAILED otherwise. */
+  append(actor: Actor, event: AuditEvent): AuditRecord {
+    return this.appendMany(actor, [event])[0]!;
+  }
+
+  /** Appends several events in one transaction (one fsync): all or none. */
+  appendMany(actor: Actor, events: readonly AuditEvent[]): AuditRecord[] {
+    try {
+      return this.db.transaction(() => {
+        const head = this.last.get() as { seq: number; hash: string } | undefined;
+        let seq = head?.seq ?? 0;
+        let prev = head?.hash ?? GENESIS_HASH;
+        const ts = this.now().toISOString();
+        const out: AuditRecord[] = [];
+        for (const event of events) {
+          seq += 1;
+          const row: Omit<AuditRow, 'hash'> = {
+            seq,
+            ts,
+            actor: actor.name,
+            source: actor.source,
+            installation: this.installation,
+            action: event.action,
+            target: event.target,
+            outcome: event.outcome,
+            details: canonicalJson(event.details ?? {}),
+            prev_hash: prev,
+          };
+          const full: AuditRow = { ...row, hash: recordHash(row) };
+          this.insert.run(full);
+          prev = full.hash;
+          out.push(toRecord(full));
+        }
+        return out;
+      }).immediate();
+    } catch (cause) {
+      throw new AuditWriteError(
+        `The audit log could not be written (${(cause as Error).message}); the action was not carried out. Free disk space or close other Airlock processes holding the database, then try again.`,
+        { cause },
+      );
+    }
+  }
+
+  head(): { count: number; hash: string } {
+    const head = this.last.get() as { seq: number; hash: string } | undefined;
+    return { count: head?.seq ?? 0, hash: head?.hash ?? GENESIS_HASH };
+  }
+
+  list(query: AuditQuery = {}): AuditRecord[] {
+    const where: string[] = [];
+    const params: Record<string, unknown> = {};
+    if (query.afterSeq !== undefined) {
+      where.push('seq > @afterSeq');
+      params['afterSeq'] = query.afterSeq;
+    }
+    if (query.beforeSeq !== undefined) {
+      where.push('seq < @beforeSeq');
+      params['beforeSeq'] = query.beforeSeq;
+    }
+    if (query.action !== undefined) {
+      where.push('action = @action');
+      params['action'] = query.action;
+    }
+    const order = query.order === 'asc' ? 'ASC' : 'DESC';
+    params['limit'] = query.limit ?? 100;
+    const sql = `SELECT * FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${order} LIMIT @limit`;
+    return (this.db.prepare(sql).all(params) as AuditRow[]).map(toRecord);
+  }
+
+  /** Recomputes the whole chain in one pass and names the first record that breaks it. */
+  verify(): AuditVerifyReport {
+    let expectedSeq = 1;
+    let prev = GENESIS_HASH;
+    let count = 0;
+    const rows = this.db.prepare('SELECT * FROM audit_log ORDER BY seq ASC').iterate() as IterableIterator<AuditRow>;
+    for (const row of rows) {
+      const broken = checkRow(row, expectedSeq, prev);
+      if (broken) {
+        rows.return?.();
+        return { ok: false, count, headHash: prev, firstBroken: broken };
+      }
+      prev = row.hash;
+      expectedSeq += 1;
+      count += 1;
+    }
+    return { ok: true, count, headHash: prev, firstBroken: null };
+  }
+}
+
+function checkRow(row: AuditRow, expectedSeq: number, prev: string): { seq: number; reason: string } | null {
+  if (row.seq !== expectedSeq) {
+    return {
+      seq: expectedSeq,
+      reason: `record ${expectedSeq} is missing (the next record is ${row.seq}): records were deleted`,
+    };
+  }
+  if (row.prev_hash !== prev) {
+    return {
+      seq: row.seq,
+      reason: `record ${row.seq} does not link to record ${row.seq - 1} (records were removed, inserted or reordered)`,
+    };
+  }
+  const { hash, ...rest } = row;
+  if (recordHash(rest) !== hash) {
+    return { seq: row.seq, reason: `record ${row.seq} was altered after it was written (its hash does not match its contents)` };
+  }
+  return null;
+}

@@ -1,0 +1,246 @@
+import { createHash, type KeyObject } from 'node:crypto';
+import type { Readable, Writable } from 'node:stream';
+import * as tar from 'tar-stream';
+import type { BundleFile, BundleSignature } from '../contract/bundle.js';
+import { AirlockError, CancelledError } from '../errors.js';
+import { envelopeSchema, verifySignature, type Envelope } from '../crypto/dsse.js';
+import { z } from 'zod';
+import { checkEntryName } from './path-rules.js';
+import { DEFAULT_LIMITS, ENVELOPE_NAME, type BundleLimits } from './limits.js';
+import { decodeStatement, type Statement } from './statement.js';
+
+/** The keys that count for a bundle, and how many distinct ones must have signed. */
+export interface TrustDecision {
+  readonly keys: ReadonlyMap<string, { readonly name: string; readonly key: KeyObject }>;
+  readonly threshold: number;
+}
+
+export interface ReadBundleOptions {
+  /**
+   * Decides which keys count for the model this statement names (null: inspect only, no trust
+   * check). Called once, after the envelope is read and before any payload byte is consumed.
+   */
+  readonly trust: ((statement: Statement) => TrustDecision) | null;
+  /** Where each payload file's bytes go while they are hashed (a staging file), if anywhere. */
+  readonly sink?: (file: { path: string; size: number }) => Writable | Promise<Writable>;
+  readonly limits?: BundleLimits | undefined;
+  readonly signal?: AbortSignal | undefined;
+  /** Called as bytes of the bundle are consumed. */
+  readonly onBytes?: (bytes: number) => void;
+  /** For inspect: do not fail on payload mismatches, only report. */
+  readonly skipPayload?: boolean;
+}
+
+export interface ReadBundleResult {
+  readonly envelope: Envelope;
+  readonly statement: Statement;
+  readonly files: BundleFile[];
+  readonly signatures: BundleSignature[];
+  /** Names of trusted keys whose valid signatures counted (empty when trust was null). */
+  readonly signers: string[];
+  readonly sha256: string;
+  readonly size: number;
+}
+
+function tarError(error: Error): AirlockError {
+  if (error instanceof AirlockError) return error;
+  if (/Unexpected end of data/.test(error.message)) {
+    return new AirlockError('TAR_TRUNCATED', 'The bundle ends in the middle of a file: it is truncated (an interrupted copy or a worn-out stick). Copy it again from the publisher\'s original.', { cause: error });
+  }
+  if (/tar header|Invalid header|Header exceeds/i.test(error.message)) {
+    return new AirlockError('TAR_INVALID', `This file is not a valid uncompressed tar archive (${error.message}). An Airlock bundle is a plain tar file ending in .airlock; check you picked the right file.`, { cause: error });
+  }
+  return new AirlockError('MEDIA_READ_FAILED', `Reading the bundle failed: ${error.message}. Check the medium is still inserted and readable, then try again; nothing was installed.`, { cause: error });
+}
+
+async function readAll(stream: Readable, max: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > max) throw new AirlockError('TAR_LIMIT_EXCEEDED', `envelope.json is larger than ${max} bytes; the bundle is refused.`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Lists each signature with the trusted key it belongs to, if any, and whether it verifies. */
+export function describeSignatures(
+  envelope: Envelope,
+  keys: ReadonlyMap<string, { readonly name: string; readonly key: KeyObject }>,
+): BundleSignature[] {
+  return envelope.signatures.map((s) => {
+    const trusted = keys.get(s.keyid) ?? null;
+    return { keyId: s.keyid, trustedAs: trusted?.name ?? null, valid: trusted ? verifySignature(envelope, s, trusted.key) : null };
+  });
+}
+
+/** Counts distinct trusted keys with valid signatures; unknown keys are reported but never counted. */
+export function checkSignatures(envelope: Envelope, decision: TrustDecision): { signatures: BundleSignature[]; signers: string[] } {
+  const signatures = describeSignatures(envelope, decision.keys);
+  const signers = new Set(signatures.filter((s) => s.valid === true).map((s) => s.keyId));
+  const names = [...signers].map((id) => decision.keys.get(id)!.name);
+  if (envelope.signatures.length === 0) {
+    throw new AirlockError('BUNDLE_UNSIGNED', 'The bundle carries no signature. Ask the publisher to sign it with "airlock bundle sign"; unsigned bundles are never installed.');
+  }
+  const bad = signatures.find((s) => s.valid === false && decision.keys.has(s.keyId));
+  if (bad && names.length < decision.threshold) {
+    throw new AirlockError(
+      'SIGNATURE_INVALID',
+      `The signature by trusted key "${bad.trustedAs}" does not match the bundle's contents: the card or file list was changed after signing. Do not import it; ask the publisher for a new copy.`,
+      { details: { keyId: bad.keyId, signature: bad } },
+    );
+  }
+  if (names.length === 0) {
+    throw new AirlockError(
+      'UNTRUSTED_SIGNER',
+      `No key in this facility's trust store signed the bundle (signed by ${signatures.map((s) => s.keyId.slice(0, 16) + '…').join(', ')}). If you trust the publisher, an admin adds their public key with "airlock trust add"; otherwise do not import it.`,
+      { details: { keyIds: signatures.map((s) => s.keyId) } },
+    );
+  }
+  if (names.length < decision.threshold) {
+    throw new AirlockError(
+      'THRESHOLD_NOT_MET',
+      `The bundle has ${names.length} valid trusted signature(s) (${names.join(', ')}) but this facility requires ${decision.threshold} distinct ones for this model. Ask for the bundle to be co-signed with "airlock bundle sign".`,
+      { details: { signers: names, threshold: decision.threshold } },
+    );
+  }
+  return { signatures, signers: names };
+}
+
+/**
+ * Reads a bundle in one streaming pass, in the verification order of docs/bundle-format.md:
+ * tar safety on every header, then the envelope's signatures (before any payload byte is used),
+ * then each payload file's size and digest while its bytes flow to the sink. The whole-file
+ * SHA-256 is computed on the same pass. Throws an AirlockError with the failing check's code.
+ */
+export async function readBundle(source: Readable, options: ReadBundleOptions): Promise<ReadBundleResult> {
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  const extract = tar.extract();
+  const whole = createHash('sha256');
+  let size = 0;
+  source.on('data', (chunk: Buffer) => {
+    whole.update(chunk);
+    size += chunk.length;
+    options.onBytes?.(size);
+  });
+  source.on('error', (error) => extract.destroy(error));
+  const onAbort = () => source.destroy(new CancelledError('Reading the bundle'));
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  source.pipe(extract);
+
+  let envelope: Envelope | null = null;
+  let statement: Statement | null = null;
+  let sigs: { signatures: BundleSignature[]; signers: string[] } = { signatures: [], signers: [] };
+  const expected = new Map<string, { sha256: string; size: number }>();
+  const seen = new Set<string>();
+  const files: BundleFile[] = [];
+  let entries = 0;
+  let total = 0;
+
+  try {
+    for await (const entry of extract) {
+      const header = entry.header;
+      entries += 1;
+      // Step 1: tar safety, on every header before its data is read.
+      if (entries > limits.maxEntries) {
+        throw new AirlockError('TAR_LIMIT_EXCEEDED', `The bundle has more than ${limits.maxEntries} entries; it is refused.`);
+      }
+      if (header.type === 'symlink' || header.type === 'link') {
+        throw new AirlockError('TAR_LINK_ENTRY', `The bundle contains a ${header.type === 'link' ? 'hard link' : 'symbolic link'} "${header.name}" → "${header.linkname ?? ''}". Links can point outside the store; Airlock bundles hold regular files only. Do not import it.`, { details: { entry: header.name } });
+      }
+      if (header.type !== 'file' && header.type !== 'contiguous-file') {
+        throw new AirlockError('TAR_SPECIAL_ENTRY', `The bundle contains a ${header.type ?? 'special'} entry "${header.name}". Airlock bundles hold regular files only; it is refused.`, { details: { entry: header.name, type: header.type } });
+      }
+      checkEntryName(header.name, limits);
+      const folded = header.name.toLowerCase();
+      if (seen.has(folded)) {
+        throw new AirlockError('TAR_DUPLICATE_ENTRY', `The bundle contains "${header.name}" more than once; a second copy could replace a verified file. It is refused.`, { details: { entry: header.name } });
+      }
+      seen.add(folded);
+      const entrySize = header.size ?? 0;
+      total += entrySize;
+      if (entrySize > limits.maxFileBytes || total > limits.maxTotalBytes) {
+        throw new AirlockError('TAR_LIMIT_EXCEEDED', `"${header.name}" claims ${entrySize} bytes, over this facility's limit (${limits.maxFileBytes} per file, ${limits.maxTotalBytes} per bundle). It is refused.`, { details: { entry: header.name, size: entrySize } });
+      }
+
+      if (envelope === null) {
+        // Step 2: the envelope comes first; its signatures are checked before any payload is used.
+        if (header.name !== ENVELOPE_NAME) {
+          throw new AirlockError('ENVELOPE_MISSING', `The bundle's first entry is "${header.name}", not ${ENVELOPE_NAME}. It is not an Airlock bundle, or it was repacked; ask the publisher for the original.`);
+        }
+        const bytes = await readAll(entry as unknown as Readable, limits.maxEnvelopeBytes);
+        let json: unknown;
+        try {
+          json = JSON.parse(bytes.toString('utf8'));
+        } catch (cause) {
+          throw new AirlockError('ENVELOPE_INVALID', `${ENVELOPE_NAME} is not JSON. The bundle is damaged; ask the publisher for a new copy.`, { cause });
+        }
+        const parsed = envelopeSchema.safeParse(json);
+        if (!parsed.success) {
+          throw new AirlockError('ENVELOPE_INVALID', `${ENVELOPE_NAME} is not a DSSE envelope: ${z.prettifyError(parsed.error)}.`, { cause: parsed.error });
+        }
+        envelope = parsed.data;
+        statement = decodeStatement(envelope);
+        if (options.trust) sigs = checkSignatures(envelope, options.trust(statement));
+        for (const s of statement.subject) {
+          checkEntryName(s.name, limits);
+          if (s.name === ENVELOPE_NAME) throw new AirlockError('ENVELOPE_INVALID', `The statement lists ${ENVELOPE_NAME} as a payload file.`);
+          expected.set(s.name, { sha256: s.digest.sha256, size: s.annotations.size });
+        }
+        continue;
+      }
+
+      // Step 3: each payload file must be declared, of the declared size, with the declared digest.
+      const want = expected.get(header.name);
+      if (!want) {
+        if (options.skipPayload) {
+          entry.resume();
+          continue;
+        }
+        throw new AirlockError('FILE_EXTRA', `The bundle contains "${header.name}", which its signed statement does not list. Files were added after signing; it is refused.`, { details: { entry: header.name } });
+      }
+      if (entrySize !== want.size && !options.skipPayload) {
+        throw new AirlockError('SIZE_MISMATCH', `"${header.name}" is ${entrySize} bytes but the signed statement says ${want.size}. The file was changed or swapped; the bundle is refused and nothing beyond the declared size was read.`, { details: { entry: header.name, declared: want.size, actual: entrySize } });
+      }
+      if (options.skipPayload) {
+        entry.resume();
+        files.push({ path: header.name, size: entrySize, sha256: want.sha256 });
+        continue;
+      }
+      const hash = createHash('sha256');
+      const sink = options.sink ? await options.sink({ path: header.name, size: entrySize }) : null;
+      for await (const chunk of entry as AsyncIterable<Buffer>) {
+        hash.update(chunk);
+        if (sink && !sink.write(chunk)) await new Promise<void>((resolve) => sink.once('drain', resolve));
+      }
+      if (sink) await new Promise<void>((resolve, reject) => sink.end((error?: Error | null) => (error ? reject(error) : resolve())));
+      const digest = hash.digest('hex');
+      if (digest !== want.sha256) {
+        throw new AirlockError('DIGEST_MISMATCH', `"${header.name}" does not match its signed digest (expected ${want.sha256.slice(0, 16)}…, got ${digest.slice(0, 16)}…). The file was altered or taken from another bundle; the bundle is refused.`, { details: { entry: header.name, expected: want.sha256, actual: digest } });
+      }
+      files.push({ path: header.name, size: entrySize, sha256: digest });
+    }
+  } catch (error) {
+    extract.destroy();
+    source.destroy();
+    if (options.signal?.aborted) throw new CancelledError('Reading the bundle', { cause: error });
+    throw tarError(error as Error);
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+  if (options.signal?.aborted) throw new CancelledError('Reading the bundle');
+
+  if (envelope === null || statement === null) {
+    throw new AirlockError(size === 0 ? 'TAR_INVALID' : 'ENVELOPE_MISSING', size === 0 ? 'The bundle file is empty. Copy it again from the original.' : `The bundle has no ${ENVELOPE_NAME}; it is not an Airlock bundle.`);
+  }
+  if (!options.skipPayload) {
+    const present = new Set(files.map((f) => f.path));
+    const missing = [...expected.keys()].filter((name) => !present.has(name));
+    if (missing.length > 0) {
+      throw new AirlockError('FILE_MISSING', `The bundle lacks ${missing.map((m) => `"${m}"`).join(', ')}, which its signed statement lists. It is incomplete; copy it again from the original.`, { details: { missing } });
+    }
+  }
+  files.sort((a, b) => a.path.localeCompare(b.path));
+  return { envelope, statement, files, signatures: sigs.signatures, signers: sigs.signers, sha256: whole.digest('hex'), size };
+}

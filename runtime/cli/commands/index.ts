@@ -1,0 +1,17 @@
+import type { Command } from '../command.js';
+import { auditCommands } from './audit.js';
+import { bundleCommands } from './bundle.js';
+import { demoCommands } from './demo.js';
+import { keysCommands } from './keys.js';
+import { modelsCommands } from './models.js';
+import { trustCommands } from './trust.js';
+
+/** Every CLI command; each domain keeps its own list. */
+export const COMMANDS: readonly Command[] = [
+  ...keysCommands,
+  ...trustCommands,
+  ...bundleCommands,
+  ...modelsCommands,
+  ...auditCommands,
+  ...demoCommands,
+];

@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import { readFile, writeFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { call } from '../../api/handlers.js';
+import { tensorMapSchema, type TensorMapJson } from '../../contract/tensors.js';
+import { AirlockError } from '../../errors.js';
+import { parseNpy } from '../../inference/npy.js';
+import { toPlainJson } from '../../inference/tensors.js';
+import { str, type Command } from '../command.js';
+import type { Handlers } from '../../api/handlers.js';
+import type { CallContext } from '../../api/context.js';
+import { z } from 'zod';
+
+/** Reads a JSON tensor map, or a .npy file for a model with one input. */
+export async function readInputFile(file: string, handlers: Handlers, ctx: CallContext, ref: string): Promise<TensorMapJson> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (cause) {
+    throw new AirlockError('NOT_FOUND', `Cannot read input file ${file}: ${(cause as Error).message}.`, { cause });
+  }
+  if (extname(file).toLowerCase() === '.npy') {
+    const model = await call(handlers, 'models:get', { ref }, ctx);
+    if (model.card.inputs.length !== 1) {
+      throw new AirlockError('INPUT_NAME_MISMATCH', `A .npy file feeds a model with one input; ${ref} has ${model.card.inputs.length} (${model.card.inputs.map((i) => i.name).join(', ')}). Use a JSON input file naming each.`);
+    }
+    return { [model.card.inputs[0]!.name]: parseNpy(bytes) };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString('utf8'));
+  } catch (cause) {
+    throw new AirlockError('INPUT_INVALID', `${file} is not JSON (${(cause as Error).message}). Inputs are {"<input name>": {"type": "float32", "dims": [1, 3], "data": [...]}} or a .npy file.`, { cause });
+  }
+  const parsed = tensorMapSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new AirlockError('INPUT_INVALID', `${file} is not an input map: ${z.prettifyError(parsed.error)}. Expected {"<input name>": {"type": "float32", "dims": [1, 3], "data": [...]}}.`);
+  }
+  return parsed.data;
+}
+
+export const modelsCommands: Command[] = [
+  {
+    name: 'import',
+    args: 'PATH',
+    summary: 'Verify and install a bundle file, or every bundle in a folder (a mounted USB stick).',
+    positionals: [1, 1],
+    dataDir: true,
+    async run(ctx) {
+      const report = await call(ctx.handlers!, 'models:import', { path: ctx.positionals[0], operationId: randomUUID() }, ctx);
+      const lines = report.items.map((i) =>
+        i.outcome === 'rejected'
+          ? `REFUSED    ${i.path}: [${i.error?.code}] ${i.error?.message}`
+          : `${i.outcome === 'installed' ? 'INSTALLED ' : 'UNCHANGED '} ${i.model?.name}@${i.model?.version} from ${i.path}${i.outcome === 'already-installed' ? ' (already installed)' : ` (signed by ${i.verification?.signers.join(', ')})`}`,
+      );
+      const firstError = report.items.find((i) => i.error)?.error ?? null;
+      return {
+        json: firstError ? { ...report, error: firstError } : report,
+        text: `${lines.join('\n')}\n${report.installed} installed, ${report.rejected} refused.`,
+        exitCode: report.rejected > 0 ? 1 : 0,
+        audit: { installed: report.installed, rejected: report.rejected },
+      };
+    },
+  },
+  {
+    name: 'models',
+    args: '',
+    summary: 'List installed models.',
+    positionals: [0, 0],
+    dataDir: true,
+    async run(ctx) {
+      const models = await call(ctx.handlers!, 'models:list', {}, ctx);
+      const text = models.length === 0 ? 'No models installed. Import a bundle with "airlock import PATH".' : models.map((m) => `${`${m.name}@${m.version}`.padEnd(36)} ${m.card.task.padEnd(16)} ${m.enabled ? 'enabled ' : 'DISABLED'} signed by ${m.signers.join(', ')}; installed ${m.installedAt}`).join('\n');
+      return { json: models, text };
+    },
+  },
+  {
+    name: 'run',
+    args: 'NAME[@VERSION] --input FILE [--output FILE]',
+    summary: 'Run a model on a JSON or .npy input; outputs in the same JSON shape.',
+    options: {
+      input: { type: 'string', description: 'input file: JSON tensor map, or .npy for a single-input model' },
+      output: { type: 'string', description: 'write the outputs (JSON) here instead of stdout' },
+    },
+    positionals: [1, 1],
+    dataDir: true,
+    async run(ctx) {
+      const input = str(ctx, 'input');
+      if (!input) throw new AirlockError('USAGE', '"airlock run" needs --input FILE.');
+      const ref = ctx.positionals[0]!;
+      const inputs = await readInputFile(input, ctx.handlers!, ctx, ref);
+      const result = await call(ctx.handlers!, 'inference:run', { model: ref, inputs }, ctx);
+      const outputs = toPlainJson(result.outputs);
+      const output = str(ctx, 'output');
+      if (output) await writeFile(output, JSON.stringify(outputs) + '\n');
+      const summary = `${result.model}@${result.version} on ${result.provider} in ${result.latencyMs.toFixed(2)} ms`;
+      const elements = Object.values(outputs).reduce((n, t) => n + t.data.length, 0);
+      const text = output
+        ? `${summary}; outputs written to ${output}`
+        : elements <= 1000
+          ? `${JSON.stringify(outputs)}\n${summary}`
+          : `${summary}; ${Object.entries(outputs).map(([k, t]) => `${k}: ${t.type}[${t.dims.join(', ')}]`).join(', ')} (${elements} values: use --output FILE to save them)`;
+      return {
+        json: { model: result.model, version: result.version, provider: result.provider, latencyMs: result.latencyMs, inputDigest: result.inputDigest, outputDigest: result.outputDigest, ...(output ? { outputFile: output } : { outputs }) },
+        text,
+      };
+    },
+  },
+];

@@ -1,0 +1,169 @@
+import { userInfo } from 'node:os';
+import { parseArgs } from 'node:util';
+import { Airlock } from '../airlock.js';
+import { createHandlers } from '../api/handlers.js';
+import type { Actor } from '../audit/audit-log.js';
+import type { ProgressEvent } from '../contract/channel.js';
+import { AirlockError, toErrorInfo, UsageError } from '../errors.js';
+import { resolveDataDir } from '../paths.js';
+import type { CliContext, CliOutput, Command, OptionSpec } from './command.js';
+import { COMMANDS } from './commands/index.js';
+import { ProgressReporter } from './progress.js';
+
+const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
+  'data-dir': { type: 'string', description: 'data directory (default: AIRLOCK_HOME, else the per-user Airlock folder)' },
+  json: { type: 'boolean', description: 'print one JSON document on stdout' },
+  help: { type: 'boolean', short: 'h', description: 'show help' },
+};
+
+export interface CliIo {
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  readonly isTTY: boolean;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+const defaultIo: CliIo = {
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  isTTY: Boolean(process.stderr.isTTY),
+  env: process.env,
+};
+
+function findCommand(argv: readonly string[]): { command: Command; rest: string[] } | null {
+  let best: Command | null = null;
+  for (const c of COMMANDS) {
+    const words = c.name.split(' ');
+    if (words.every((w, i) => argv[i] === w) && (!best || words.length > best.name.split(' ').length)) best = c;
+  }
+  return best ? { command: best, rest: argv.slice(best.name.split(' ').length) } : null;
+}
+
+function usage(command?: Command): string {
+  if (command) {
+    const options = { ...command.options, ...GLOBAL_OPTIONS };
+    const lines = Object.entries(options).map(([name, o]) => `  --${name}${o.type === 'string' ? ' VALUE' : ''}${o.short ? `, -${o.short}` : ''}\n      ${o.description}`);
+    return `Usage: airlock ${command.name} ${command.args}\n\n${command.summary}\n\nOptions:\n${lines.join('\n')}\n`;
+  }
+  const width = Math.max(...COMMANDS.map((c) => `${c.name} ${c.args}`.length));
+  return [
+    'Airlock: verify, install and run signed model bundles offline, with a tamper-evident audit log.',
+    '',
+    'Usage: airlock <command> [options]   (every command takes --data-dir DIR and --json)',
+    '',
+    ...COMMANDS.map((c) => `  ${`${c.name} ${c.args}`.padEnd(width)}  ${c.summary}`),
+    '',
+    'Exit codes: 0 success, 1 refused or failed, 2 usage.',
+    '',
+  ].join('\n');
+}
+
+export function osActor(): Actor {
+  let name: string;
+  try {
+    name = userInfo().username;
+  } catch {
+    name = process.env['USER'] ?? process.env['USERNAME'] ?? `uid:${process.getuid?.() ?? 'unknown'}`;
+  }
+  return { name, source: `cli:${process.pid}` };
+}
+
+/** Redacts nothing secret (the CLI never takes secrets as arguments) but keeps the record short. */
+function auditArgs(argv: readonly string[]): string[] {
+  return argv.slice(0, 40).map((a) => (a.length > 300 ? `${a.slice(0, 300)}…` : a));
+}
+
+/** Runs the CLI; returns the exit code. */
+export async function main(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
+  const json = argv.includes('--json');
+  const fail = (code: number, error: unknown): number => {
+    const info = toErrorInfo(error);
+    if (json) io.stdout(JSON.stringify({ error: info }, null, 2) + '\n');
+    else io.stderr(`airlock: ${info.message}${code === 2 ? '\nRun "airlock --help" for usage.' : ''}\n`);
+    return code;
+  };
+
+  const found = findCommand(argv);
+  if (!found) {
+    if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+      io.stdout(usage());
+      return 0;
+    }
+    return fail(2, new UsageError(`Unknown command "${argv.filter((a) => !a.startsWith('-')).slice(0, 2).join(' ')}".`));
+  }
+  const { command, rest } = found;
+  let values: Record<string, string | boolean | string[] | undefined>;
+  let positionals: string[];
+  try {
+    const parsed = parseArgs({ args: rest, options: { ...command.options, ...GLOBAL_OPTIONS } as never, allowPositionals: true, strict: true });
+    values = parsed.values as typeof values;
+    positionals = parsed.positionals;
+  } catch (error) {
+    return fail(2, new UsageError(`${(error as Error).message}\n${usage(command)}`));
+  }
+  if (values['help']) {
+    io.stdout(usage(command));
+    return 0;
+  }
+  if (positionals.length < command.positionals[0] || positionals.length > command.positionals[1]) {
+    return fail(2, new UsageError(`"airlock ${command.name}" takes ${command.args || 'no arguments'}.\n${usage(command)}`));
+  }
+
+  const actor = osActor();
+  const dataDirFlag = typeof values['data-dir'] === 'string' ? values['data-dir'] : undefined;
+  const controller = new AbortController();
+  const onSignal = () => controller.abort();
+  process.once('SIGINT', onSignal);
+  const reporter = new ProgressReporter(io.isTTY && !json);
+
+  let airlock: Airlock | null = null;
+  try {
+    if (command.dataDir) airlock = Airlock.open({ dataDir: resolveDataDir(dataDirFlag, io.env) });
+    const ctx: CliContext = {
+      values,
+      positionals,
+      airlock,
+      handlers: airlock ? createHandlers(airlock) : null,
+      actor,
+      json,
+      dataDirFlag,
+      progress: (e: ProgressEvent) => reporter.update(e),
+      signal: controller.signal,
+      log: (line) => {
+        if (!json) io.stderr(line + '\n');
+      },
+    };
+    let output: CliOutput;
+    let exitCode: number;
+    try {
+      output = await command.run(ctx);
+      exitCode = output.exitCode ?? 0;
+    } catch (error) {
+      reporter.stop();
+      const info = toErrorInfo(error);
+      const code = info.code === 'USAGE' ? 2 : 1;
+      airlock?.audit.append(actor, { action: 'cli.command', target: command.name, outcome: info.code === 'INTERNAL' ? 'failure' : 'refused', details: { args: auditArgs(rest), exitCode: code, error: { code: info.code, message: info.message } } });
+      return fail(code, error);
+    }
+    reporter.stop();
+    airlock?.audit.append(actor, { action: 'cli.command', target: command.name, outcome: exitCode === 0 ? 'success' : 'refused', details: { args: auditArgs(rest), exitCode, ...output.audit } });
+    if (json) io.stdout(JSON.stringify(output.json, jsonReplacer, 2) + '\n');
+    else if (output.text) io.stdout(output.text.endsWith('\n') ? output.text : output.text + '\n');
+    return exitCode;
+  } catch (error) {
+    reporter.stop();
+    return fail(error instanceof AirlockError && error.code === 'USAGE' ? 2 : 1, error);
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    await airlock?.close();
+  }
+}
+
+/** typed arrays and bigints print as plain JSON. */
+export function jsonReplacer(_key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+    return Array.from(value as unknown as ArrayLike<number | bigint>, (v) => (typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()) : v));
+  }
+  return value;
+}

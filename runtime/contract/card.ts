@@ -1,0 +1,74 @@
+import { z } from 'zod';
+
+/** ONNX element types Airlock accepts in cards and tensors (onnxruntime's names). */
+export const ELEMENT_TYPES = [
+  'float32',
+  'float64',
+  'float16',
+  'int8',
+  'uint8',
+  'int16',
+  'uint16',
+  'int32',
+  'uint32',
+  'int64',
+  'uint64',
+  'bool',
+  'string',
+] as const;
+export type ElementType = (typeof ELEMENT_TYPES)[number];
+
+export const MODEL_NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+/** Semantic Versioning 2.0.0, as the official regular expression gives it. */
+export const SEMVER_PATTERN =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+
+export const modelNameSchema = z
+  .string()
+  .regex(MODEL_NAME_PATTERN, 'a model name is 1-64 characters: lower-case letters, digits, ".", "_" or "-", starting with a letter or digit');
+export const versionSchema = z.string().regex(SEMVER_PATTERN, 'a version is semantic (X.Y.Z, e.g. 1.2.0)');
+const isoDate = z.iso.datetime({ offset: true });
+
+/** A dimension is a fixed size or a symbolic name (e.g. "batch"). */
+export const dimSchema = z.union([z.number().int().nonnegative(), z.string().min(1).max(128)]);
+
+export const tensorSpecSchema = z.object({
+  name: z.string().min(1).max(256),
+  type: z.enum(ELEMENT_TYPES),
+  shape: z.array(dimSchema).max(16),
+});
+export type TensorSpec = z.infer<typeof tensorSpecSchema>;
+
+/**
+ * Pre-processing an engine applies to a raw input before inference (filled by the
+ * inference-at-scale issue). Kept open here so v1 cards can already carry it.
+ */
+export const preprocessSchema = z.looseObject({ kind: z.string().min(1) });
+export const postprocessSchema = z.looseObject({ kind: z.string().min(1) });
+
+export const modelCardSchema = z.strictObject({
+  name: modelNameSchema,
+  version: versionSchema,
+  publisher: z.string().min(1).max(200),
+  description: z.string().max(10_000).default(''),
+  created: isoDate,
+  expires: isoDate.optional(),
+  license: z.string().min(1).max(200),
+  task: z.string().min(1).max(100),
+  /** Payload file holding the ONNX graph. */
+  model: z.string().min(1).default('model.onnx'),
+  inputs: z.array(tensorSpecSchema).min(1).max(64),
+  outputs: z.array(tensorSpecSchema).min(1).max(64),
+  labels: z.string().min(1).optional(),
+  preprocess: z.array(preprocessSchema).optional(),
+  postprocess: z.array(postprocessSchema).optional(),
+  /** Reference statistics of inputs/outputs, for drift checks later. */
+  referenceStats: z.record(z.string(), z.unknown()).optional(),
+  /** Sample inputs shipped in the bundle (payload paths of .json or .npy files). */
+  samples: z.array(z.string().min(1)).optional(),
+  /** Other models this one chains to, when the bundle is a pipeline. */
+  pipeline: z.unknown().optional(),
+  extra: z.record(z.string(), z.unknown()).optional(),
+});
+export type ModelCard = z.infer<typeof modelCardSchema>;
+export type ModelCardInput = z.input<typeof modelCardSchema>;

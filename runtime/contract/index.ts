@@ -1,0 +1,51 @@
+/**
+ * The one typed API between UI and engine. Pure TypeScript and zod: the renderer imports types
+ * and constants from here, main parses every request with these schemas, the engine implements
+ * `Handlers`. Each domain keeps its channels in its own file; add a domain's object below.
+ */
+import type { AnyChannel, ParsedRequestOf, ProgressEvent, RequestOf, ResponseOf } from './channel.js';
+import { auditChannels } from './audit.js';
+import { bundleChannels } from './bundle.js';
+import { inferenceChannels } from './inference.js';
+import { modelsChannels } from './models.js';
+import { systemChannels } from './system.js';
+import { trustChannels } from './trust.js';
+
+export const channels = {
+  ...systemChannels,
+  ...trustChannels,
+  ...bundleChannels,
+  ...modelsChannels,
+  ...inferenceChannels,
+  ...auditChannels,
+} as const satisfies Record<string, AnyChannel>;
+
+export type Channels = typeof channels;
+export type ChannelName = keyof Channels;
+export const CHANNEL_NAMES = Object.keys(channels) as ChannelName[];
+
+export type Request<K extends ChannelName> = RequestOf<Channels[K]>;
+export type ParsedRequest<K extends ChannelName> = ParsedRequestOf<Channels[K]>;
+export type Response<K extends ChannelName> = ResponseOf<Channels[K]>;
+
+/** Events the engine pushes to every listener (named `onSomething` on the client side). */
+export interface Events {
+  'operation:progress': ProgressEvent;
+}
+export type EventName = keyof Events;
+export const EVENT_NAMES: readonly EventName[] = ['operation:progress'];
+
+export function isChannelName(value: unknown): value is ChannelName {
+  return typeof value === 'string' && Object.hasOwn(channels, value);
+}
+
+export * from './audit.js';
+export * from './bundle.js';
+export * from './card.js';
+export * from './channel.js';
+export * from './errors.js';
+export * from './inference.js';
+export * from './models.js';
+export * from './system.js';
+export * from './tensors.js';
+export * from './trust.js';

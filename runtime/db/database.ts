@@ -1,0 +1,64 @@
+import Database from 'better-sqlite3';
+import { AirlockError } from '../errors.js';
+import { MIGRATIONS, type Migration } from './migrations/index.js';
+
+export type Db = Database.Database;
+
+export interface OpenDatabaseOptions {
+  /** Milliseconds to wait for another process's write lock before failing. */
+  readonly busyTimeoutMs?: number;
+  readonly readonly?: boolean;
+  /** For tests of the migration runner itself. */
+  readonly migrations?: readonly Migration[];
+}
+
+/**
+ * Opens (creating if needed) the Airlock database: WAL, durable commits (synchronous=FULL, so an
+ * acknowledged audit event survives a crash or power cut), foreign keys, a busy timeout, then the
+ * numbered migrations in one transaction. A database written by a newer Airlock is refused.
+ */
+export function openDatabase(file: string, options: OpenDatabaseOptions = {}): Db {
+  let db: Db;
+  try {
+    db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+  } catch (cause) {
+    throw new AirlockError('DB_CORRUPT', `Cannot open the database ${file}: ${(cause as Error).message}. Check the data directory's permissions and free space.`, { cause });
+  }
+  try {
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    if (!options.readonly) {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+    }
+    db.pragma('foreign_keys = ON');
+    const check = db.pragma('quick_check', { simple: true });
+    if (check !== 'ok') {
+      throw new AirlockError('DB_CORRUPT', `The database ${file} failed its integrity check (${String(check)}). Restore it from a backup; do not delete it, it holds the audit log.`);
+    }
+    migrate(db, options.migrations ?? MIGRATIONS, file);
+    return db;
+  } catch (error) {
+    db.close();
+    if (error instanceof AirlockError) throw error;
+    throw new AirlockError('DB_CORRUPT', `Cannot use the database ${file}: ${(error as Error).message}.`, { cause: error });
+  }
+}
+
+export function migrate(db: Db, migrations: readonly Migration[], file = 'the database'): void {
+  const sorted = [...migrations].sort((a, b) => a.version - b.version);
+  const latest = sorted.at(-1)?.version ?? 0;
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > latest) {
+    throw new AirlockError(
+      'DB_TOO_NEW',
+      `${file} was written by a newer Airlock (schema ${current}, this one knows up to ${latest}). Use that newer Airlock, or restore a backup made by this version; the file was not changed.`,
+      { details: { schema: current, supported: latest } },
+    );
+  }
+  const pending = sorted.filter((m) => m.version > current);
+  if (pending.length === 0) return;
+  db.transaction(() => {
+    for (const migration of pending) migration.up(db);
+    db.pragma(`user_version = ${latest}`);
+  }).immediate();
+}

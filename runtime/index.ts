@@ -1,0 +1,7 @@
+/** The engine's public surface: what electron/main and other embedders may import. */
+export { Airlock, type AirlockOptions } from './airlock.js';
+export { createHandlers, dispatch, call, type Handlers, type Handler } from './api/handlers.js';
+export type { CallContext } from './api/context.js';
+export type { Actor } from './audit/audit-log.js';
+export { resolveDataDir } from './paths.js';
+export { AirlockError, toErrorInfo } from './errors.js';

@@ -1,0 +1,120 @@
+import * as ort from 'onnxruntime-node';
+import type { InstalledModel } from '../contract/models.js';
+import type { TensorMapJson } from '../contract/tensors.js';
+import { AirlockError } from '../errors.js';
+import type { ModelStore } from '../store/model-store.js';
+import { digestTensors, fromOrt, toFeeds } from './tensors.js';
+
+/** How a session is opened: the search space the benchmark explores. */
+export interface SessionConfig {
+  readonly executionProvider: string;
+  readonly intraOpNumThreads?: number;
+  readonly interOpNumThreads?: number;
+  readonly executionMode?: 'sequential' | 'parallel';
+  readonly graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
+}
+
+export const DEFAULT_CONFIG: SessionConfig = { executionProvider: 'cpu' };
+
+export function configKey(config: SessionConfig): string {
+  return JSON.stringify([config.executionProvider, config.intraOpNumThreads ?? 0, config.interOpNumThreads ?? 0, config.executionMode ?? '', config.graphOptimizationLevel ?? '']);
+}
+
+export function sessionOptions(config: SessionConfig): ort.InferenceSession.SessionOptions {
+  return {
+    executionProviders: [config.executionProvider],
+    ...(config.intraOpNumThreads ? { intraOpNumThreads: config.intraOpNumThreads } : {}),
+    ...(config.interOpNumThreads ? { interOpNumThreads: config.interOpNumThreads } : {}),
+    ...(config.executionMode ? { executionMode: config.executionMode } : {}),
+    ...(config.graphOptimizationLevel ? { graphOptimizationLevel: config.graphOptimizationLevel } : {}),
+  };
+}
+
+export interface RunOutcome {
+  readonly outputs: TensorMapJson;
+  readonly latencyMs: number;
+  readonly provider: string;
+  readonly inputDigest: string;
+  readonly outputDigest: string;
+}
+
+interface CachedSession {
+  readonly session: ort.InferenceSession;
+  readonly provider: string;
+}
+
+/**
+ * Runs installed models through onnxruntime-node with a session cache (keyed by model, version and
+ * session config, least recently used first out). A model's file is re-hashed the first time it is
+ * loaded, so a blob changed on disk after install is refused rather than run.
+ */
+export class InferenceEngine {
+  private readonly sessions = new Map<string, Promise<CachedSession>>();
+
+  constructor(
+    private readonly store: ModelStore,
+    private readonly maxSessions = 8,
+  ) {}
+
+  private modelBlob(model: InstalledModel): string {
+    const file = model.files.find((f) => f.path === model.card.model);
+    if (!file) throw new AirlockError('MODEL_TAMPERED', `${model.name}@${model.version} has no model file recorded; re-import its bundle.`);
+    return file.sha256;
+  }
+
+  async session(model: InstalledModel, config: SessionConfig = DEFAULT_CONFIG): Promise<CachedSession> {
+    const key = `${model.bundleSha256}|${configKey(config)}`;
+    let entry = this.sessions.get(key);
+    if (entry) {
+      // Refresh its place in the LRU order.
+      this.sessions.delete(key);
+      this.sessions.set(key, entry);
+      return entry;
+    }
+    entry = this.load(model, config);
+    this.sessions.set(key, entry);
+    entry.catch(() => this.sessions.delete(key));
+    while (this.sessions.size > this.maxSessions) {
+      const oldest = this.sessions.keys().next().value as string;
+      const evicted = this.sessions.get(oldest)!;
+      this.sessions.delete(oldest);
+      evicted.then((s) => s.session.release()).catch(() => undefined);
+    }
+    return entry;
+  }
+
+  private async load(model: InstalledModel, config: SessionConfig): Promise<CachedSession> {
+    const sha256 = this.modelBlob(model);
+    if (!(await this.store.check(sha256))) {
+      throw new AirlockError('MODEL_TAMPERED', `The installed file of ${model.name}@${model.version} no longer matches its signed digest: it was changed on disk after install. It will not run; re-import the bundle from the original medium and check who had access to the data directory.`, { details: { sha256 } });
+    }
+    try {
+      const session = await ort.InferenceSession.create(this.store.blobPath(sha256), sessionOptions(config));
+      return { session, provider: config.executionProvider };
+    } catch (cause) {
+      throw new AirlockError('PROVIDER_UNAVAILABLE', `onnxruntime could not open ${model.name}@${model.version} with the ${config.executionProvider} provider: ${(cause as Error).message.split('\n')[0]}`, { cause });
+    }
+  }
+
+  async run(model: InstalledModel, inputs: TensorMapJson, config: SessionConfig = DEFAULT_CONFIG): Promise<RunOutcome> {
+    const feeds = toFeeds(model.card.inputs, inputs);
+    const { session, provider } = await this.session(model, config);
+    const started = performance.now();
+    let results: ort.InferenceSession.OnnxValueMapType;
+    try {
+      results = await session.run(feeds);
+    } catch (cause) {
+      throw new AirlockError('INFERENCE_FAILED', `onnxruntime failed to run ${model.name}@${model.version}: ${(cause as Error).message.split('\n')[0]}`, { cause });
+    }
+    const latencyMs = performance.now() - started;
+    const outputs: TensorMapJson = {};
+    for (const [name, value] of Object.entries(results)) outputs[name] = fromOrt(value as ort.Tensor);
+    return { outputs, latencyMs, provider, inputDigest: digestTensors(feeds), outputDigest: digestTensors(outputs) };
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.allSettled(all.map(async (s) => (await s).session.release()));
+  }
+}

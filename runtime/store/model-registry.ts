@@ -1,0 +1,110 @@
+import semver from 'semver';
+import type { BundleFile } from '../contract/bundle.js';
+import type { ModelCard } from '../contract/card.js';
+import type { InstalledModel } from '../contract/models.js';
+import type { Db } from '../db/database.js';
+import { AirlockError } from '../errors.js';
+
+interface ModelRow {
+  name: string;
+  version: string;
+  bundle_sha256: string;
+  card: string;
+  envelope: string;
+  signers: string;
+  installed_at: string;
+  installed_by: string;
+  enabled: number;
+  disabled_reason: string | null;
+}
+
+export interface NewModel {
+  readonly card: ModelCard;
+  readonly bundleSha256: string;
+  readonly envelope: unknown;
+  readonly signers: readonly string[];
+  readonly files: readonly BundleFile[];
+}
+
+/** The installed-models tables. Writes run inside the caller's transaction, beside their audit record. */
+export class ModelRegistry {
+  constructor(private readonly db: Db) {}
+
+  private files(name: string, version: string): BundleFile[] {
+    return this.db
+      .prepare('SELECT path, sha256, size FROM model_files WHERE name = ? AND version = ? ORDER BY path')
+      .all(name, version) as BundleFile[];
+  }
+
+  private toModel(row: ModelRow): InstalledModel {
+    return {
+      name: row.name,
+      version: row.version,
+      card: JSON.parse(row.card) as ModelCard,
+      bundleSha256: row.bundle_sha256,
+      files: this.files(row.name, row.version),
+      signers: JSON.parse(row.signers) as string[],
+      installedAt: row.installed_at,
+      installedBy: row.installed_by,
+      enabled: row.enabled === 1,
+      disabledReason: row.disabled_reason,
+    };
+  }
+
+  list(): InstalledModel[] {
+    const rows = this.db.prepare('SELECT * FROM models').all() as ModelRow[];
+    rows.sort((a, b) => a.name.localeCompare(b.name) || semver.rcompare(a.version, b.version));
+    return rows.map((r) => this.toModel(r));
+  }
+
+  bySha256(sha256: string): InstalledModel | null {
+    const row = this.db.prepare('SELECT * FROM models WHERE bundle_sha256 = ?').get(sha256) as ModelRow | undefined;
+    return row ? this.toModel(row) : null;
+  }
+
+  find(name: string, version: string): InstalledModel | null {
+    const row = this.db.prepare('SELECT * FROM models WHERE name = ? AND version = ?').get(name, version) as ModelRow | undefined;
+    return row ? this.toModel(row) : null;
+  }
+
+  /** NAME (the highest enabled version) or NAME@VERSION. */
+  resolve(ref: string): InstalledModel {
+    const at = ref.lastIndexOf('@');
+    const name = at > 0 ? ref.slice(0, at) : ref;
+    const version = at > 0 ? ref.slice(at + 1) : null;
+    if (version) {
+      const m = this.find(name, version);
+      if (!m) throw new AirlockError('MODEL_NOT_FOUND', `Model ${name}@${version} is not installed. "airlock models" lists what is.`, { details: { ref } });
+      return m;
+    }
+    const versions = this.list().filter((m) => m.name === name);
+    if (versions.length === 0) throw new AirlockError('MODEL_NOT_FOUND', `No model named "${name}" is installed. "airlock models" lists what is; import its bundle first.`, { details: { ref } });
+    const enabled = versions.find((m) => m.enabled);
+    if (!enabled) {
+      throw new AirlockError('MODEL_DISABLED', `Every installed version of "${name}" is disabled (${versions[0]!.disabledReason ?? 'by an admin'}).`, { details: { ref } });
+    }
+    return enabled;
+  }
+
+  highWater(name: string): string | null {
+    return (this.db.prepare('SELECT version FROM version_high_water WHERE name = ?').pluck().get(name) as string | undefined) ?? null;
+  }
+
+  insert(model: NewModel, installedBy: string, now: Date): void {
+    const { card } = model;
+    this.db
+      .prepare(
+        `INSERT INTO models (name, version, bundle_sha256, card, envelope, signers, installed_at, installed_by)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(card.name, card.version, model.bundleSha256, JSON.stringify(card), JSON.stringify(model.envelope), JSON.stringify(model.signers), now.toISOString(), installedBy);
+    const insertFile = this.db.prepare('INSERT INTO model_files (name, version, path, sha256, size) VALUES (?, ?, ?, ?, ?)');
+    for (const f of model.files) insertFile.run(card.name, card.version, f.path, f.sha256, f.size);
+    const hwm = this.highWater(card.name);
+    if (!hwm || semver.gt(card.version, hwm)) {
+      this.db
+        .prepare('INSERT INTO version_high_water (name, version, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at')
+        .run(card.name, card.version, now.toISOString());
+    }
+  }
+}

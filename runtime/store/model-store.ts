@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdir, open, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Db } from '../db/database.js';
+import type { DataPaths } from '../paths.js';
+import { sha256File } from '../util/hash.js';
+
+/** Fsyncs a directory so a rename inside it survives a power cut (a no-op where the OS refuses). */
+export async function syncDir(dir: string): Promise<void> {
+  try {
+    const fh = await open(dir, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    // Windows cannot open directories for fsync; NTFS journals the rename itself.
+  }
+}
+
+/** One import's staging area: files land here while they are hashed, then move into the store. */
+export class Staging {
+  private readonly files = new Map<string, string>();
+  private counter = 0;
+
+  constructor(readonly dir: string) {}
+
+  /** A write stream for a payload file; `flush` makes close fsync the data. */
+  sink(path: string): WriteStream {
+    const file = join(this.dir, String(this.counter++).padStart(4, '0'));
+    this.files.set(path, file);
+    return createWriteStream(file, { flags: 'wx', mode: 0o644, flush: true });
+  }
+
+  fileFor(path: string): string {
+    const file = this.files.get(path);
+    if (!file) throw new Error(`nothing staged for ${path}`);
+    return file;
+  }
+
+  async discard(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Content-addressed blob store: store/sha256/<hex>. Blobs arrive by rename from staging (same
+ * file system, atomic), and a blob without a database row is garbage that `recover` removes, so a
+ * crash at any point leaves the old state or the complete new one.
+ */
+export class ModelStore {
+  constructor(
+    private readonly paths: DataPaths,
+    private readonly db: Db,
+  ) {}
+
+  blobPath(sha256: string): string {
+    return join(this.paths.blobs, sha256);
+  }
+
+  async newStaging(): Promise<Staging> {
+    const dir = join(this.paths.staging, `${process.pid}-${randomUUID()}`);
+    await mkdir(dir, { recursive: true });
+    return new Staging(dir);
+  }
+
+  /**
+   * Moves verified staged files into the store. Synchronous on purpose: the caller runs it inside
+   * the IMMEDIATE transaction that inserts the model rows, so the database write lock orders it
+   * against `recover` in other processes. Idempotent: an existing blob is kept.
+   */
+  commitSync(staging: Staging, files: readonly { path: string; sha256: string }[]): void {
+    mkdirSync(this.paths.blobs, { recursive: true });
+    for (const f of files) {
+      const target = this.blobPath(f.sha256);
+      if (!existsSync(target)) renameSync(staging.fileFor(f.path), target);
+    }
+    syncDirSync(this.paths.blobs);
+  }
+
+  /** Re-hashes a blob (before a model is loaded): true when it still holds what was installed. */
+  async check(sha256: string): Promise<boolean> {
+    try {
+      return (await sha256File(this.blobPath(sha256))).sha256 === sha256;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * At start: removes staging folders left by interrupted imports (their process is gone), and
+   * blobs no model row references (a crash between the rename and the commit). Runs under the
+   * database write lock so it never races a live import in another process.
+   */
+  recover(): { staging: number; blobs: number } {
+    mkdirSync(this.paths.staging, { recursive: true });
+    mkdirSync(this.paths.blobs, { recursive: true });
+    let staging = 0;
+    for (const name of readdirSync(this.paths.staging)) {
+      const pid = Number(name.split('-')[0]);
+      if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid)) continue;
+      if (pid === process.pid) continue;
+      rmSync(join(this.paths.staging, name), { recursive: true, force: true });
+      staging += 1;
+    }
+    const blobs = this.db.transaction(() => {
+      const referenced = new Set(this.db.prepare('SELECT DISTINCT sha256 FROM model_files').pluck().all() as string[]);
+      let removed = 0;
+      for (const name of readdirSync(this.paths.blobs)) {
+        if (!referenced.has(name)) {
+          rmSync(join(this.paths.blobs, name), { force: true });
+          removed += 1;
+        }
+      }
+      return removed;
+    }).immediate();
+    return { staging, blobs };
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function syncDirSync(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Windows cannot open directories for fsync; NTFS journals the rename itself.
+  }
+}
