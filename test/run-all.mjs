@@ -11,13 +11,21 @@ const bin = (name) => join(root, 'node_modules', '.bin', name);
 const only = process.argv.slice(2);
 
 const checks = [
-  ['build engine (tsc -b)', bin('tsc'), ['-b']],
-  ['type-check tests and benches', bin('tsc'), ['-p', 'tsconfig.tests.json']],
-  ...(existsSync(join(root, 'renderer', 'tsconfig.json')) ? [['type-check renderer', bin('tsc'), ['-p', 'renderer/tsconfig.json']]] : []),
+  ['build engine (tsc -b runtime)', bin('tsc'), ['-b', 'runtime']],
+  ['type-check tests, benches and build scripts', bin('tsc'), ['-p', 'tsconfig.json']],
+  ...(existsSync(join(root, 'renderer', 'tsconfig.json'))
+    ? [['type-check renderer', bin('tsc'), ['-p', 'renderer/tsconfig.json']]]
+    : []),
   ...(existsSync(join(root, 'electron', 'tsconfig.json'))
     ? existsSync(join(root, 'node_modules', 'electron', 'electron.d.ts'))
       ? [['type-check electron shell', bin('tsc'), ['-p', 'electron/tsconfig.json', '--noEmit']]]
-      : [['SKIP type-check electron shell (the electron package is not installed: install with ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm ci)', null, []]]
+      : [
+          [
+            'SKIP type-check electron shell (the electron package is not installed: install with ELECTRON_SKIP_BINARY_DOWNLOAD=1 npm ci)',
+            null,
+            [],
+          ],
+        ]
     : []),
   ['lint (eslint, layering rules)', bin('eslint'), ['.', '--max-warnings=0']],
   ['format (prettier --check)', bin('prettier'), ['--check', '.', '--log-level=warn']],
@@ -46,10 +54,14 @@ const outDir = join(root, 'test-results');
 mkdirSync(outDir, { recursive: true });
 const report = join(outDir, 'vitest.json');
 rmSync(report, { force: true });
-spawnSync(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...only], {
-  cwd: root,
-  stdio: 'inherit',
-});
+spawnSync(
+  bin('vitest'),
+  ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...only],
+  {
+    cwd: root,
+    stdio: 'inherit',
+  },
+);
 if (existsSync(report)) {
   const r = JSON.parse(readFileSync(report, 'utf8'));
   passed += r.numPassedTests;

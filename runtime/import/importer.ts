@@ -14,6 +14,7 @@ import type { ImportItem, ImportReport } from '../contract/models.js';
 import { AirlockError, toErrorInfo } from '../errors.js';
 import { compareIo, readModelIo } from '../inference/model-io.js';
 import type { Staging } from '../store/model-store.js';
+import { consumeDowngrade } from '../policy/actions.js';
 
 export interface WorkOptions {
   readonly signal?: AbortSignal | undefined;
@@ -49,7 +50,7 @@ interface Verified {
  * local disk: what is installed later is exactly these staged, verified bytes, never a second read
  * of the medium.
  */
-async function verifyIntoStaging(airlock: Airlock, path: string, options: WorkOptions): Promise<Verified> {
+export async function verifyIntoStaging(airlock: Airlock, path: string, options: WorkOptions): Promise<Verified> {
   const staging = await airlock.store.newStaging();
   try {
     const total = (await stat(path)).size;
@@ -91,26 +92,55 @@ function report(path: string, v: Partial<Verified>, error: unknown): Verificatio
   };
 }
 
-/** Checks a bundle against the trust store without installing it. Audited either way. */
+/**
+ * What can still be shown about a refused bundle (card, files, signers) for the verdict: read again
+ * without trust or payload checks. Never used for a decision; empty when even that fails.
+ */
+async function describeRefused(airlock: Airlock, path: string): Promise<Partial<Verified> & { signatures?: BundleInspection['signatures']; declared?: BundleInspection['files'] }> {
+  try {
+    const info = await inspectBundle(path, airlock.trust);
+    return { card: info.card, signatures: info.signatures, declared: info.files };
+  } catch {
+    return {};
+  }
+}
+
+async function refusedReport(airlock: Airlock, path: string, error: unknown, verified: Verified | null): Promise<VerificationReport> {
+  if (verified) return report(path, verified, error);
+  const seen = await describeRefused(airlock, path);
+  const base = report(path, seen, error);
+  return { ...base, files: seen.declared ?? [], signatures: seen.signatures ?? [] };
+}
+
+/**
+ * Checks a bundle against the trust store and this facility's import policy without installing
+ * it: the verdict `import` would reach. Audited either way.
+ */
 export async function verifyBundle(airlock: Airlock, actor: Actor, path: string, options: WorkOptions = {}): Promise<VerificationReport> {
   let verified: Verified | null = null;
   try {
     verified = await verifyIntoStaging(airlock, path, options);
+    checkPolicy(airlock, verified.card, verified.read.sha256);
     const result = report(path, verified, null);
     airlock.audit.append(actor, { action: 'bundle.verify', target: `${verified.card.name}@${verified.card.version}`, outcome: 'success', details: { file: basename(path), sha256: verified.read.sha256, signers: verified.read.signers } });
     return result;
   } catch (error) {
-    const result = report(path, {}, error);
-    airlock.audit.append(actor, { action: 'bundle.verify', target: basename(path), outcome: 'refused', details: { file: path, error: result.error } });
+    const result = await refusedReport(airlock, path, error, verified);
+    if (result.error?.code === 'AUDIT_WRITE_FAILED') throw error;
+    airlock.audit.append(actor, { action: 'bundle.verify', target: result.card ? `${result.card.name}@${result.card.version}` : basename(path), outcome: 'refused', details: { file: path, error: result.error } });
     return result;
   } finally {
     await verified?.staging.discard();
   }
 }
 
-/** Import-time policy on a verified bundle: expiry, version conflicts and rollback. */
-function checkPolicy(airlock: Airlock, card: ModelCard, sha256: string): 'install' | 'already-installed' {
+/** Import-time policy on a verified bundle: revocation, expiry, version conflicts and rollback. */
+export function checkPolicy(airlock: Airlock, card: ModelCard, sha256: string): 'install' | 'already-installed' {
   const now = airlock.now();
+  const revoked = airlock.policy.bundleRevocation(sha256);
+  if (revoked) {
+    throw new AirlockError('REVOKED', `This bundle of ${card.name}@${card.version} (${sha256.slice(0, 16)}…) was revoked by this facility${revoked.reason ? ` (${revoked.reason})` : ''}. It is never installed; ask the publisher for a replacement.`, { details: { sha256, reason: revoked.reason } });
+  }
   if (card.expires && new Date(card.expires).getTime() + airlock.clockSkewMs < now.getTime()) {
     throw new AirlockError('BUNDLE_EXPIRED', `${card.name}@${card.version} expired on ${card.expires} (allowing ${airlock.clockSkewMs / 60_000} minutes of clock skew). Ask the publisher for a current bundle; also check this machine's clock.`, { details: { expires: card.expires } });
   }
@@ -120,7 +150,7 @@ function checkPolicy(airlock: Airlock, card: ModelCard, sha256: string): 'instal
     throw new AirlockError('VERSION_CONFLICT', `${card.name}@${card.version} is already installed from a different bundle (${same.bundleSha256.slice(0, 16)}…). A version is immutable: the publisher must issue a new version number.`, { details: { installed: same.bundleSha256, offered: sha256 } });
   }
   const high = airlock.registry.highWater(card.name);
-  if (high && semver.lt(card.version, high)) {
+  if (high && semver.lt(card.version, high) && !airlock.policy.openDowngrade(card.name, card.version)) {
     throw new AirlockError('ROLLBACK', `${card.name}@${card.version} is older than ${high}, the highest version ever installed here. Installing it would be a rollback, which is refused; ask the publisher for ${high} or newer.`, { details: { offered: card.version, highWater: high } });
   }
   return 'install';
@@ -141,6 +171,7 @@ async function importOne(airlock: Airlock, actor: Actor, path: string, options: 
     // Blobs move into the store and the rows are written under one database write lock: a crash
     // leaves either nothing (orphan blobs are removed at the next start) or the complete model.
     airlock.recorded(actor, () => {
+      const downgrade = consumeDowngrade(airlock, actor, card);
       airlock.store.commitSync(staging, read.files);
       airlock.registry.insert({ card, bundleSha256: read.sha256, envelope: read.envelope, signers: read.signers, files: read.files }, actor.name, airlock.now());
       return {
@@ -149,7 +180,7 @@ async function importOne(airlock: Airlock, actor: Actor, path: string, options: 
           action: 'model.install',
           target: `${card.name}@${card.version}`,
           outcome: 'success',
-          details: { file: basename(path), sha256: read.sha256, size: read.size, signers: read.signers, publisher: card.publisher, files: read.files.map((f) => ({ path: f.path, sha256: f.sha256 })) },
+          details: { file: basename(path), sha256: read.sha256, size: read.size, signers: read.signers, publisher: card.publisher, files: read.files.map((f) => ({ path: f.path, sha256: f.sha256 })), ...(downgrade ? { downgrade } : {}) },
         },
       };
     });
@@ -158,8 +189,10 @@ async function importOne(airlock: Airlock, actor: Actor, path: string, options: 
   } catch (error) {
     const info = toErrorInfo(error);
     if (info.code === 'AUDIT_WRITE_FAILED') throw error;
-    airlock.audit.append(actor, { action: 'bundle.reject', target: verified ? `${verified.card.name}@${verified.card.version}` : basename(path), outcome: info.code === 'CANCELLED' ? 'failure' : 'refused', details: { file: path, error: info } });
-    return { path, outcome: 'rejected', model: verified ? { name: verified.card.name, version: verified.card.version } : null, error: info, verification: report(path, verified ?? {}, error) };
+    const verification = await refusedReport(airlock, path, error, verified);
+    const card = verification.card;
+    airlock.audit.append(actor, { action: 'bundle.reject', target: card ? `${card.name}@${card.version}` : basename(path), outcome: info.code === 'CANCELLED' ? 'failure' : 'refused', details: { file: path, error: info } });
+    return { path, outcome: 'rejected', model: card ? { name: card.name, version: card.version } : null, error: info, verification };
   } finally {
     await verified?.staging.discard();
   }
@@ -189,7 +222,7 @@ export async function inspectBundle(path: string, keys: Airlock['trust'] | null 
     size: read.size,
     sha256: read.sha256,
     card,
-    files: read.statement.subject.map((s) => ({ path: s.name, size: s.annotations.size, sha256: s.digest.sha256 })),
+    files: read.statement.subject.map((s) => ({ path: s.name, size: s.annotations.size, sha256: s.digest.sha256 })).sort((a, b) => a.path.localeCompare(b.path)),
     signatures,
   };
 }
