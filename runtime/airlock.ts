@@ -11,6 +11,8 @@ import { dataPaths, type DataPaths } from './paths.js';
 import { ModelRegistry } from './store/model-registry.js';
 import { ModelStore } from './store/model-store.js';
 import { TrustStore } from './trust/trust-store.js';
+import { PolicyStore } from './policy/policy-store.js';
+import { policyDecision } from './policy/actions.js';
 
 export interface AirlockOptions {
   readonly dataDir: string;
@@ -31,6 +33,8 @@ export class Airlock {
   readonly db: Db;
   readonly audit: AuditLog;
   readonly trust: TrustStore;
+  /** The signed facility policy, revocations and downgrade allowances (docs/trust-policy.md). */
+  readonly policy: PolicyStore;
   readonly registry: ModelRegistry;
   readonly store: ModelStore;
   readonly inference: InferenceEngine;
@@ -50,6 +54,7 @@ export class Airlock {
     this.installationId = Airlock.installation(db);
     this.audit = new AuditLog(db, this.installationId, this.now);
     this.trust = new TrustStore(db);
+    this.policy = new PolicyStore(db);
     this.registry = new ModelRegistry(db);
     this.store = new ModelStore(paths, db);
     this.inference = new InferenceEngine(this.store);
@@ -86,11 +91,12 @@ export class Airlock {
   }
 
   /**
-   * Which keys count for the model a statement names, and how many must sign. Default: every
-   * trusted publisher key, one signature. The facility trust policy refines this.
+   * Which keys count for the model a statement names, and how many must sign. Without a signed
+   * facility policy: every trusted publisher key, one signature. With one: the first rule whose
+   * pattern matches the name (docs/trust-policy.md). Revoked keys never count.
    */
-  trustDecision(_statement: Statement): TrustDecision {
-    return { keys: this.trust.publisherKeys(), threshold: 1 };
+  trustDecision(statement: Statement): TrustDecision {
+    return policyDecision(this, statement);
   }
 
   /** Runs a state change and its audit record in one transaction: both happen or neither does. */

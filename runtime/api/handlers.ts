@@ -6,6 +6,7 @@ import { AirlockError, toErrorInfo } from '../errors.js';
 import { importPath, inspectBundle, verifyBundle } from '../import/importer.js';
 import type { CallContext } from './context.js';
 import { runModel } from './inference.js';
+import { createPolicyHandlers } from './policy-handlers.js';
 
 export type Handler<K extends ChannelName> = (request: ParsedRequest<K>, ctx: CallContext) => Promise<Response<K>>;
 export type Handlers = { [K in ChannelName]: Handler<K> };
@@ -29,6 +30,7 @@ async function cancellable<T>(airlock: Airlock, operationId: string | undefined,
 /** The engine side of the contract: one handler per channel. */
 export function createHandlers(airlock: Airlock): Handlers {
   return {
+    ...createPolicyHandlers(airlock),
     'system:info': async () => ({
       version: VERSION,
       dataDir: airlock.paths.root,

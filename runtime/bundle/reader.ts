@@ -13,6 +13,8 @@ import { decodeStatement, type Statement } from './statement.js';
 export interface TrustDecision {
   readonly keys: ReadonlyMap<string, { readonly name: string; readonly key: KeyObject }>;
   readonly threshold: number;
+  /** Key ids revoked by this facility: their signatures never count, and a bundle that needed them is REVOKED. */
+  readonly revoked?: ReadonlySet<string> | undefined;
 }
 
 export interface ReadBundleOptions {
@@ -89,6 +91,14 @@ export function checkSignatures(envelope: Envelope, decision: TrustDecision): { 
       'SIGNATURE_INVALID',
       `The signature by trusted key "${bad.trustedAs}" does not match the bundle's contents: the card or file list was changed after signing. Do not import it; ask the publisher for a new copy.`,
       { details: { keyId: bad.keyId, signature: bad } },
+    );
+  }
+  const revoked = decision.revoked ? signatures.filter((s) => decision.revoked!.has(s.keyId)) : [];
+  if (revoked.length > 0 && names.length < decision.threshold) {
+    throw new AirlockError(
+      'REVOKED',
+      `The bundle is signed by a key this facility has revoked (${revoked.map((s) => s.keyId.slice(0, 16) + '…').join(', ')}); revoked keys' signatures no longer count. Do not import it; ask the publisher for a bundle signed with a current key.`,
+      { details: { keyIds: revoked.map((s) => s.keyId) } },
     );
   }
   if (names.length === 0) {

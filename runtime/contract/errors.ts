@@ -52,6 +52,7 @@ export const ERROR_CODES = [
   'VERSION_CONFLICT',
   'REVOKED',
   'POLICY_INVALID',
+  'POLICY_OUTDATED',
   // models and inference
   'MODEL_NOT_FOUND',
   'MODEL_DISABLED',

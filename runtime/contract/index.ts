@@ -8,6 +8,7 @@ import { auditChannels } from './audit.js';
 import { bundleChannels } from './bundle.js';
 import { inferenceChannels } from './inference.js';
 import { modelsChannels } from './models.js';
+import { policyChannels } from './policy.js';
 import { systemChannels } from './system.js';
 import { trustChannels } from './trust.js';
 
@@ -18,6 +19,7 @@ export const channels = {
   ...modelsChannels,
   ...inferenceChannels,
   ...auditChannels,
+  ...policyChannels,
 } as const satisfies Record<string, AnyChannel>;
 
 export type Channels = typeof channels;
@@ -46,6 +48,7 @@ export * from './channel.js';
 export * from './errors.js';
 export * from './inference.js';
 export * from './models.js';
+export * from './policy.js';
 export * from './system.js';
 export * from './tensors.js';
 export * from './trust.js';

@@ -4,12 +4,14 @@ import { bundleCommands } from './bundle.js';
 import { demoCommands } from './demo.js';
 import { keysCommands } from './keys.js';
 import { modelsCommands } from './models.js';
+import { policyCommands } from './policy.js';
 import { trustCommands } from './trust.js';
 
 /** Every CLI command; each domain keeps its own list. */
 export const COMMANDS: readonly Command[] = [
   ...keysCommands,
   ...trustCommands,
+  ...policyCommands,
   ...bundleCommands,
   ...modelsCommands,
   ...auditCommands,

@@ -6,9 +6,12 @@ import { str, type Command } from '../command.js';
 export const trustCommands: Command[] = [
   {
     name: 'trust add',
-    args: 'PUBFILE --name NAME',
+    args: 'PUBFILE --name NAME [--role publisher|admin]',
     summary: 'Trust a publisher public key under a name (audited).',
-    options: { name: { type: 'string', description: 'name for the key in the trust store' } },
+    options: {
+      name: { type: 'string', description: 'name for the key in the trust store' },
+      role: { type: 'string', description: 'publisher (signs bundles, the default) or admin (signs the facility policy and revocation lists)' },
+    },
     positionals: [1, 1],
     dataDir: true,
     async run(ctx) {
@@ -21,7 +24,7 @@ export const trustCommands: Command[] = [
       } catch (cause) {
         throw new AirlockError('NOT_FOUND', `Cannot read ${file}: ${(cause as Error).message}.`, { cause });
       }
-      const key = await call(ctx.handlers!, 'trust:add', { name, publicKeyPem: pem }, ctx);
+      const key = await call(ctx.handlers!, 'trust:add', { name, publicKeyPem: pem, role: str(ctx, 'role') ?? 'publisher' }, ctx);
       return { json: key, text: `Trusted "${key.name}" (${key.role}, key id ${key.keyId}).`, audit: { keyId: key.keyId } };
     },
   },

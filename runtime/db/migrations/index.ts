@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { migration0010 } from './0010-core.js';
 import { migration0020 } from './0020-trust.js';
 import { migration0030 } from './0030-models.js';
+import { migration0040 } from './0040-policy.js';
 
 export interface Migration {
   /** Steps of ten; recorded in PRAGMA user_version. Never edit a released migration: add one. */
@@ -10,4 +11,4 @@ export interface Migration {
   up(db: Database.Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration0010, migration0020, migration0030];
+export const MIGRATIONS: readonly Migration[] = [migration0010, migration0020, migration0030, migration0040];
