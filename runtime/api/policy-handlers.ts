@@ -2,7 +2,8 @@ import type { Airlock } from '../airlock.js';
 import { allowDowngrade, applyPolicy, importRevocations } from '../policy/actions.js';
 import type { Handler } from './handlers.js';
 
-type PolicyChannel = 'policy:show' | 'policy:apply' | 'policy:allow-downgrade' | 'revocations:list' | 'revocations:import';
+type PolicyChannel =
+  'policy:show' | 'policy:apply' | 'policy:allow-downgrade' | 'revocations:list' | 'revocations:import';
 
 /** Handlers of the facility trust policy channels (runtime/contract/policy.ts). */
 export function createPolicyHandlers(airlock: Airlock): { [K in PolicyChannel]: Handler<K> } {

@@ -14,16 +14,24 @@ export const REVOCATIONS_TYPE = 'https://airlock.invalid/revocations/v1';
 const keyName = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a key name is 1-64 letters, digits, ".", "_" or "-"');
-const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'a sha256 digest or key id is 64 lower-case hex characters');
+const sha256Hex = z
+  .string()
+  .regex(/^[0-9a-f]{64}$/, 'a sha256 digest or key id is 64 lower-case hex characters');
 /** Glob over model names: lower-case name characters plus "*" (any run) and "?" (one character). */
 export const modelPatternSchema = z
   .string()
-  .regex(/^[a-z0-9._*?-]{1,64}$/, 'a model pattern is 1-64 characters: model-name characters plus "*" and "?"');
+  .regex(
+    /^[a-z0-9._*?-]{1,64}$/,
+    'a model pattern is 1-64 characters: model-name characters plus "*" and "?"',
+  );
 
 export const policyRuleSchema = z.strictObject({
   pattern: modelPatternSchema,
   /** Names of publisher keys (from `keys` or the trust store) whose signatures count; "*" = any. */
-  keys: z.array(z.union([keyName, z.literal('*')])).min(1).max(64),
+  keys: z
+    .array(z.union([keyName, z.literal('*')]))
+    .min(1)
+    .max(64),
   /** Distinct counted signatures required. */
   threshold: z.number().int().min(1).max(64),
 });
@@ -38,7 +46,10 @@ export const policyDocumentSchema = z
     /** Admin signatures a later policy or a revocation list needs. */
     adminThreshold: z.number().int().min(1).max(16).default(1),
     /** Publisher keys this policy trusts (key rotation: add the new one here and re-sign). */
-    keys: z.array(z.strictObject({ name: keyName, publicKeyPem: z.string().min(1).max(10_000) })).max(256).default([]),
+    keys: z
+      .array(z.strictObject({ name: keyName, publicKeyPem: z.string().min(1).max(10_000) }))
+      .max(256)
+      .default([]),
     /** First rule whose pattern matches the model name decides; otherwise the default applies. */
     rules: z.array(policyRuleSchema).max(256).default([]),
     /** Signatures required from any trusted publisher key for models no rule matches. */
@@ -47,12 +58,17 @@ export const policyDocumentSchema = z
   .superRefine((doc, ctx) => {
     const names = new Set<string>();
     for (const k of doc.keys) {
-      if (names.has(k.name)) ctx.addIssue({ code: 'custom', message: `key "${k.name}" is listed twice`, path: ['keys'] });
+      if (names.has(k.name))
+        ctx.addIssue({ code: 'custom', message: `key "${k.name}" is listed twice`, path: ['keys'] });
       names.add(k.name);
     }
     doc.rules.forEach((r, i) => {
       if (!r.keys.includes('*') && r.threshold > new Set(r.keys).size) {
-        ctx.addIssue({ code: 'custom', message: `rule "${r.pattern}" needs ${r.threshold} signatures but names only ${new Set(r.keys).size} key(s)`, path: ['rules', i, 'threshold'] });
+        ctx.addIssue({
+          code: 'custom',
+          message: `rule "${r.pattern}" needs ${r.threshold} signatures but names only ${new Set(r.keys).size} key(s)`,
+          path: ['rules', i, 'threshold'],
+        });
       }
     });
   });
@@ -64,8 +80,14 @@ export const revocationListSchema = z.strictObject({
   /** The issuer's own sequence number; shown, and a list is imported once (by digest). */
   number: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
   issued: z.iso.datetime({ offset: true }),
-  keys: z.array(z.strictObject({ keyId: sha256Hex, reason: z.string().max(500).default('') })).max(10_000).default([]),
-  bundles: z.array(z.strictObject({ sha256: sha256Hex, reason: z.string().max(500).default('') })).max(10_000).default([]),
+  keys: z
+    .array(z.strictObject({ keyId: sha256Hex, reason: z.string().max(500).default('') }))
+    .max(10_000)
+    .default([]),
+  bundles: z
+    .array(z.strictObject({ sha256: sha256Hex, reason: z.string().max(500).default('') }))
+    .max(10_000)
+    .default([]),
 });
 export type RevocationList = z.infer<typeof revocationListSchema>;
 export type RevocationListInput = z.input<typeof revocationListSchema>;

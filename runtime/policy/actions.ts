@@ -22,8 +22,16 @@ import { decideTrust, type CandidateKey, type PolicyDecision } from './decide.js
 import { checkAdminSignatures, readSignedDocument } from './signed-document.js';
 
 /** Publisher keys of the trust store plus those the current signed policy adds. */
-export function candidateKeys(airlock: Airlock, policy: PolicyDocument | null = airlock.policy.current()?.document ?? null): CandidateKey[] {
-  const out: CandidateKey[] = [...airlock.trust.publisherKeys().values()].map((k) => ({ name: k.name, keyId: k.keyId, key: k.key, source: 'trust-store' as const }));
+export function candidateKeys(
+  airlock: Airlock,
+  policy: PolicyDocument | null = airlock.policy.current()?.document ?? null,
+): CandidateKey[] {
+  const out: CandidateKey[] = [...airlock.trust.publisherKeys().values()].map((k) => ({
+    name: k.name,
+    keyId: k.keyId,
+    key: k.key,
+    source: 'trust-store' as const,
+  }));
   for (const k of policy?.keys ?? []) {
     const key = parsePublicKey(k.publicKeyPem, `policy key "${k.name}"`);
     out.push({ name: k.name, keyId: keyIdOf(key), key, source: 'policy' });
@@ -40,7 +48,9 @@ export function policyDecision(airlock: Airlock, statement: Statement): PolicyDe
 
 function adminKeys(airlock: Airlock): Map<string, ResolvedKey> {
   const map = new Map<string, ResolvedKey>();
-  for (const k of airlock.trust.list()) if (k.role === 'admin') map.set(k.keyId, { ...k, key: parsePublicKey(k.publicKeyPem, `admin key "${k.name}"`) });
+  for (const k of airlock.trust.list())
+    if (k.role === 'admin')
+      map.set(k.keyId, { ...k, key: parsePublicKey(k.publicKeyPem, `admin key "${k.name}"`) });
   return map;
 }
 
@@ -54,7 +64,8 @@ function auditedRefusal<T>(airlock: Airlock, actor: Actor, action: string, targe
     return work();
   } catch (error) {
     const info = toErrorInfo(error);
-    if (info.code !== 'AUDIT_WRITE_FAILED') airlock.audit.append(actor, { action, target, outcome: 'refused', details: { error: info } });
+    if (info.code !== 'AUDIT_WRITE_FAILED')
+      airlock.audit.append(actor, { action, target, outcome: 'refused', details: { error: info } });
     throw error;
   }
 }
@@ -74,23 +85,45 @@ export async function applyPolicy(airlock: Airlock, actor: Actor, path: string):
   }
   const { document, envelope, sha256 } = signed;
   return auditedRefusal(airlock, actor, 'policy.apply', `policy v${document.version}`, () => {
-    const signers = checkAdminSignatures(envelope, adminKeys(airlock), airlock.policy.revokedKeyIds(), adminThreshold(airlock), 'trust policy');
+    const signers = checkAdminSignatures(
+      envelope,
+      adminKeys(airlock),
+      airlock.policy.revokedKeyIds(),
+      adminThreshold(airlock),
+      'trust policy',
+    );
     for (const k of document.keys) parsePublicKey(k.publicKeyPem, `policy key "${k.name}"`);
     const current = airlock.policy.current();
     if (current && document.version <= current.version) {
-      throw new AirlockError('POLICY_OUTDATED', `This policy is version ${document.version}, but version ${current.version} is already in force here. An older or equal policy is never applied again (it could bring back a retired key); ask the admin for a policy above ${current.version}.`, {
-        details: { offered: document.version, current: current.version },
-      });
+      throw new AirlockError(
+        'POLICY_OUTDATED',
+        `This policy is version ${document.version}, but version ${current.version} is already in force here. An older or equal policy is never applied again (it could bring back a retired key); ask the admin for a policy above ${current.version}.`,
+        {
+          details: { offered: document.version, current: current.version },
+        },
+      );
     }
     return airlock.recorded(actor, () => {
-      const applied = airlock.policy.insertPolicy({ document, envelope, sha256, signers }, actor.name, airlock.now());
+      const applied = airlock.policy.insertPolicy(
+        { document, envelope, sha256, signers },
+        actor.name,
+        airlock.now(),
+      );
       return {
         result: applied,
         event: {
           action: 'policy.apply',
           target: `policy v${document.version}`,
           outcome: 'success',
-          details: { sha256, signers, previous: current?.version ?? null, keys: document.keys.map((k) => k.name), rules: document.rules, defaultThreshold: document.defaultThreshold, adminThreshold: document.adminThreshold },
+          details: {
+            sha256,
+            signers,
+            previous: current?.version ?? null,
+            keys: document.keys.map((k) => k.name),
+            rules: document.rules,
+            defaultThreshold: document.defaultThreshold,
+            adminThreshold: document.adminThreshold,
+          },
         },
       };
     });
@@ -102,10 +135,19 @@ export async function applyPolicy(airlock: Airlock, actor: Actor, path: string):
  * whose bundle is revoked, or whose signatures no longer meet their threshold without the revoked
  * keys, are disabled in the same transaction as the audit record.
  */
-export async function importRevocations(airlock: Airlock, actor: Actor, path: string): Promise<RevocationImport> {
+export async function importRevocations(
+  airlock: Airlock,
+  actor: Actor,
+  path: string,
+): Promise<RevocationImport> {
   let signed;
   try {
-    signed = await readSignedDocument(path, REVOCATIONS_PAYLOAD_TYPE, revocationListSchema, 'revocation list');
+    signed = await readSignedDocument(
+      path,
+      REVOCATIONS_PAYLOAD_TYPE,
+      revocationListSchema,
+      'revocation list',
+    );
   } catch (error) {
     return auditedRefusal(airlock, actor, 'revocations.import', path, () => {
       throw error;
@@ -113,29 +155,51 @@ export async function importRevocations(airlock: Airlock, actor: Actor, path: st
   }
   const { document: list, envelope, sha256 } = signed;
   return auditedRefusal(airlock, actor, 'revocations.import', `revocation list #${list.number}`, () => {
-    const signers = checkAdminSignatures(envelope, adminKeys(airlock), airlock.policy.revokedKeyIds(), adminThreshold(airlock), 'revocation list');
+    const signers = checkAdminSignatures(
+      envelope,
+      adminKeys(airlock),
+      airlock.policy.revokedKeyIds(),
+      adminThreshold(airlock),
+      'revocation list',
+    );
     return airlock.recorded(actor, () => {
       const already = airlock.policy.hasRevocationList(sha256);
-      const added = already ? [] : airlock.policy.insertRevocationList({ list, envelope, sha256, signers }, actor.name, airlock.now());
+      const added = already
+        ? []
+        : airlock.policy.insertRevocationList({ list, envelope, sha256, signers }, actor.name, airlock.now());
       const newKeys = new Set(added.filter((r) => r.kind === 'key').map((r) => r.value));
       const disabled: { name: string; version: string; reason: string }[] = [];
       for (const model of airlock.registry.list()) {
         if (!model.enabled) continue;
         const bundle = airlock.policy.bundleRevocation(model.bundleSha256);
-        let reason: string | null = bundle ? `bundle ${model.bundleSha256.slice(0, 16)}… revoked by revocation list #${list.number}${bundle.reason ? `: ${bundle.reason}` : ''}` : null;
+        let reason: string | null = bundle
+          ? `bundle ${model.bundleSha256.slice(0, 16)}… revoked by revocation list #${list.number}${bundle.reason ? `: ${bundle.reason}` : ''}`
+          : null;
         if (!reason && newKeys.size > 0) {
-          const row = airlock.db.prepare('SELECT envelope FROM models WHERE name = ? AND version = ?').pluck().get(model.name, model.version) as string;
+          const row = airlock.db
+            .prepare('SELECT envelope FROM models WHERE name = ? AND version = ?')
+            .pluck()
+            .get(model.name, model.version) as string;
           const stored = envelopeSchema.parse(JSON.parse(row));
           const hit = stored.signatures.filter((s) => newKeys.has(s.keyid));
           if (hit.length > 0) {
             try {
-              checkSignatures(stored, decideTrust(model.name, airlock.policy.current()?.document ?? null, candidateKeys(airlock), airlock.policy.revokedKeyIds()));
+              checkSignatures(
+                stored,
+                decideTrust(
+                  model.name,
+                  airlock.policy.current()?.document ?? null,
+                  candidateKeys(airlock),
+                  airlock.policy.revokedKeyIds(),
+                ),
+              );
             } catch {
               reason = `signed by revoked key ${hit[0]!.keyid.slice(0, 16)}… (revocation list #${list.number}); the remaining signatures do not meet the policy`;
             }
           }
         }
-        if (reason && airlock.policy.disableModel(model.name, model.version, reason)) disabled.push({ name: model.name, version: model.version, reason });
+        if (reason && airlock.policy.disableModel(model.name, model.version, reason))
+          disabled.push({ name: model.name, version: model.version, reason });
       }
       return {
         result: { sha256, number: list.number, signers, added: added.length, disabled },
@@ -143,7 +207,13 @@ export async function importRevocations(airlock: Airlock, actor: Actor, path: st
           action: 'revocations.import',
           target: `revocation list #${list.number}`,
           outcome: 'success',
-          details: { sha256, signers, ...(already ? { note: 'already imported; nothing new' } : {}), revoked: added.map((r) => ({ kind: r.kind, value: r.value, reason: r.reason })), disabled },
+          details: {
+            sha256,
+            signers,
+            ...(already ? { note: 'already imported; nothing new' } : {}),
+            revoked: added.map((r) => ({ kind: r.kind, value: r.value, reason: r.reason })),
+            disabled,
+          },
         },
       };
     });
@@ -151,15 +221,36 @@ export async function importRevocations(airlock: Airlock, actor: Actor, path: st
 }
 
 /** A one-time, audited permission to install NAME@VERSION below the high-water mark. */
-export function allowDowngrade(airlock: Airlock, actor: Actor, name: string, version: string): DowngradeAllowance {
-  if (!SEMVER_PATTERN.test(version)) throw new AirlockError('USAGE', `"${version}" is not a semantic version (X.Y.Z).`);
+export function allowDowngrade(
+  airlock: Airlock,
+  actor: Actor,
+  name: string,
+  version: string,
+): DowngradeAllowance {
+  if (!SEMVER_PATTERN.test(version))
+    throw new AirlockError('USAGE', `"${version}" is not a semantic version (X.Y.Z).`);
   const high = airlock.registry.highWater(name);
   if (!high || !semver.lt(version, high)) {
-    throw new AirlockError('USAGE', `${name}@${version} is not below the high-water mark (${high ?? 'none: nothing was ever installed under that name'}); it needs no downgrade allowance.`, { details: { highWater: high } });
+    throw new AirlockError(
+      'USAGE',
+      `${name}@${version} is not below the high-water mark (${high ?? 'none: nothing was ever installed under that name'}); it needs no downgrade allowance.`,
+      { details: { highWater: high } },
+    );
   }
   return airlock.recorded(actor, () => {
     const allowance = airlock.policy.grantDowngrade(name, version, actor.name, airlock.now());
-    return { result: allowance, event: { action: 'model.downgrade.allow', target: `${name}@${version}`, outcome: 'success', details: { highWater: high, note: 'one import of exactly this version may go below the high-water mark' } } };
+    return {
+      result: allowance,
+      event: {
+        action: 'model.downgrade.allow',
+        target: `${name}@${version}`,
+        outcome: 'success',
+        details: {
+          highWater: high,
+          note: 'one import of exactly this version may go below the high-water mark',
+        },
+      },
+    };
   });
 }
 
@@ -167,11 +258,20 @@ export function allowDowngrade(airlock: Airlock, actor: Actor, name: string, ver
  * Inside the install transaction: uses the open allowance when this version is below the
  * high-water mark (checkPolicy let it through only because one exists). Null when none applies.
  */
-export function consumeDowngrade(airlock: Airlock, actor: Actor, card: { name: string; version: string }): { grantedBy: string; grantedAt: string; highWater: string } | null {
+export function consumeDowngrade(
+  airlock: Airlock,
+  actor: Actor,
+  card: { name: string; version: string },
+): { grantedBy: string; grantedAt: string; highWater: string } | null {
   const high = airlock.registry.highWater(card.name);
   if (!high || !semver.lt(card.version, high)) return null;
   const allowance = airlock.policy.openDowngrade(card.name, card.version);
-  if (!allowance) throw new AirlockError('ROLLBACK', `${card.name}@${card.version} is older than ${high}; its downgrade allowance was used meanwhile. Nothing was installed.`, { details: { offered: card.version, highWater: high } });
+  if (!allowance)
+    throw new AirlockError(
+      'ROLLBACK',
+      `${card.name}@${card.version} is older than ${high}; its downgrade allowance was used meanwhile. Nothing was installed.`,
+      { details: { offered: card.version, highWater: high } },
+    );
   airlock.policy.useDowngrade(allowance, actor.name, airlock.now());
   return { grantedBy: allowance.grantedBy, grantedAt: allowance.grantedAt, highWater: high };
 }

@@ -12,7 +12,10 @@ export interface CandidateKey {
 
 /** Glob match over a model name: "*" any run of characters, "?" exactly one; the rest literal. */
 export function matchPattern(pattern: string, name: string): boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\-]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\-]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${source}$`).test(name);
 }
 
@@ -33,10 +36,16 @@ export function decideTrust(
   revoked: ReadonlySet<string>,
 ): PolicyDecision {
   const live = candidates.filter((k) => !revoked.has(k.keyId));
-  const toMap = (list: readonly CandidateKey[]) => new Map(list.map((k) => [k.keyId, { name: k.name, key: k.key }] as const));
+  const toMap = (list: readonly CandidateKey[]) =>
+    new Map(list.map((k) => [k.keyId, { name: k.name, key: k.key }] as const));
   const rule = policy?.rules.find((r) => matchPattern(r.pattern, modelName)) ?? null;
   if (!rule) return { keys: toMap(live), threshold: policy?.defaultThreshold ?? 1, revoked, rule: null };
   const any = rule.keys.includes('*');
   const named = new Set(rule.keys);
-  return { keys: toMap(any ? live : live.filter((k) => named.has(k.name))), threshold: rule.threshold, revoked, rule };
+  return {
+    keys: toMap(any ? live : live.filter((k) => named.has(k.name))),
+    threshold: rule.threshold,
+    revoked,
+    rule,
+  };
 }

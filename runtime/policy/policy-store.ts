@@ -1,4 +1,10 @@
-import type { DowngradeAllowance, PolicyDocument, PolicyVersion, Revocation, RevocationList } from '../contract/policy.js';
+import type {
+  DowngradeAllowance,
+  PolicyDocument,
+  PolicyVersion,
+  Revocation,
+  RevocationList,
+} from '../contract/policy.js';
 import type { Envelope } from '../crypto/dsse.js';
 import type { Db } from '../db/database.js';
 
@@ -14,7 +20,14 @@ interface PolicyRow {
 }
 
 function toVersion(row: PolicyRow): PolicyVersion {
-  return { version: row.version, issued: row.issued, sha256: row.sha256, appliedAt: row.applied_at, appliedBy: row.applied_by, signers: JSON.parse(row.signers) as string[] };
+  return {
+    version: row.version,
+    issued: row.issued,
+    sha256: row.sha256,
+    appliedAt: row.applied_at,
+    appliedBy: row.applied_by,
+    signers: JSON.parse(row.signers) as string[],
+  };
 }
 
 /**
@@ -25,15 +38,22 @@ export class PolicyStore {
   constructor(private readonly db: Db) {}
 
   current(): (PolicyVersion & { document: PolicyDocument }) | null {
-    const row = this.db.prepare('SELECT * FROM trust_policy ORDER BY version DESC LIMIT 1').get() as PolicyRow | undefined;
+    const row = this.db.prepare('SELECT * FROM trust_policy ORDER BY version DESC LIMIT 1').get() as
+      PolicyRow | undefined;
     return row ? { ...toVersion(row), document: JSON.parse(row.document) as PolicyDocument } : null;
   }
 
   history(): PolicyVersion[] {
-    return (this.db.prepare('SELECT * FROM trust_policy ORDER BY version DESC').all() as PolicyRow[]).map(toVersion);
+    return (this.db.prepare('SELECT * FROM trust_policy ORDER BY version DESC').all() as PolicyRow[]).map(
+      toVersion,
+    );
   }
 
-  insertPolicy(input: { document: PolicyDocument; envelope: Envelope; sha256: string; signers: readonly string[] }, appliedBy: string, now: Date): PolicyVersion {
+  insertPolicy(
+    input: { document: PolicyDocument; envelope: Envelope; sha256: string; signers: readonly string[] },
+    appliedBy: string,
+    now: Date,
+  ): PolicyVersion {
     const row: PolicyRow = {
       version: input.document.version,
       issued: input.document.issued,
@@ -45,22 +65,30 @@ export class PolicyStore {
       applied_by: appliedBy,
     };
     this.db
-      .prepare('INSERT INTO trust_policy (version, issued, document, envelope, sha256, signers, applied_at, applied_by) VALUES (@version, @issued, @document, @envelope, @sha256, @signers, @applied_at, @applied_by)')
+      .prepare(
+        'INSERT INTO trust_policy (version, issued, document, envelope, sha256, signers, applied_at, applied_by) VALUES (@version, @issued, @document, @envelope, @sha256, @signers, @applied_at, @applied_by)',
+      )
       .run(row);
     return toVersion(row);
   }
 
   revokedKeyIds(): Set<string> {
-    return new Set(this.db.prepare("SELECT value FROM revocations WHERE kind = 'key'").pluck().all() as string[]);
+    return new Set(
+      this.db.prepare("SELECT value FROM revocations WHERE kind = 'key'").pluck().all() as string[],
+    );
   }
 
   bundleRevocation(sha256: string): Revocation | null {
-    const row = this.db.prepare("SELECT * FROM revocations WHERE kind = 'bundle' AND value = ?").get(sha256) as RevocationRow | undefined;
+    const row = this.db
+      .prepare("SELECT * FROM revocations WHERE kind = 'bundle' AND value = ?")
+      .get(sha256) as RevocationRow | undefined;
     return row ? toRevocation(row) : null;
   }
 
   revocations(): Revocation[] {
-    return (this.db.prepare('SELECT * FROM revocations ORDER BY kind, value').all() as RevocationRow[]).map(toRevocation);
+    return (this.db.prepare('SELECT * FROM revocations ORDER BY kind, value').all() as RevocationRow[]).map(
+      toRevocation,
+    );
   }
 
   hasRevocationList(sha256: string): boolean {
@@ -68,39 +96,83 @@ export class PolicyStore {
   }
 
   /** Records a list and its new entries; returns the entries that were not revoked before. */
-  insertRevocationList(input: { list: RevocationList; envelope: Envelope; sha256: string; signers: readonly string[] }, importedBy: string, now: Date): Revocation[] {
+  insertRevocationList(
+    input: { list: RevocationList; envelope: Envelope; sha256: string; signers: readonly string[] },
+    importedBy: string,
+    now: Date,
+  ): Revocation[] {
     const at = now.toISOString();
     this.db
-      .prepare('INSERT INTO revocation_lists (sha256, number, issued, envelope, signers, imported_at, imported_by) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(input.sha256, input.list.number, input.list.issued, JSON.stringify(input.envelope), JSON.stringify(input.signers), at, importedBy);
-    const insert = this.db.prepare('INSERT INTO revocations (kind, value, reason, list_sha256, imported_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, value) DO NOTHING');
+      .prepare(
+        'INSERT INTO revocation_lists (sha256, number, issued, envelope, signers, imported_at, imported_by) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      )
+      .run(
+        input.sha256,
+        input.list.number,
+        input.list.issued,
+        JSON.stringify(input.envelope),
+        JSON.stringify(input.signers),
+        at,
+        importedBy,
+      );
+    const insert = this.db.prepare(
+      'INSERT INTO revocations (kind, value, reason, list_sha256, imported_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (kind, value) DO NOTHING',
+    );
     const added: Revocation[] = [];
-    const entries = [...input.list.keys.map((k) => ['key', k.keyId, k.reason] as const), ...input.list.bundles.map((b) => ['bundle', b.sha256, b.reason] as const)];
+    const entries = [
+      ...input.list.keys.map((k) => ['key', k.keyId, k.reason] as const),
+      ...input.list.bundles.map((b) => ['bundle', b.sha256, b.reason] as const),
+    ];
     for (const [kind, value, reason] of entries) {
-      if (insert.run(kind, value, reason, input.sha256, at).changes > 0) added.push({ kind, value, reason, listSha256: input.sha256, importedAt: at });
+      if (insert.run(kind, value, reason, input.sha256, at).changes > 0)
+        added.push({ kind, value, reason, listSha256: input.sha256, importedAt: at });
     }
     return added;
   }
 
   grantDowngrade(name: string, version: string, grantedBy: string, now: Date): DowngradeAllowance {
     const at = now.toISOString();
-    this.db.prepare('INSERT INTO downgrade_allowances (name, version, granted_at, granted_by) VALUES (?, ?, ?, ?)').run(name, version, at, grantedBy);
+    this.db
+      .prepare('INSERT INTO downgrade_allowances (name, version, granted_at, granted_by) VALUES (?, ?, ?, ?)')
+      .run(name, version, at, grantedBy);
     return { name, version, grantedAt: at, grantedBy, usedAt: null };
   }
 
   /** The oldest unused allowance for exactly NAME@VERSION, if any. */
   openDowngrade(name: string, version: string): DowngradeAllowance | null {
-    const row = this.db.prepare('SELECT * FROM downgrade_allowances WHERE name = ? AND version = ? AND used_at IS NULL ORDER BY granted_at LIMIT 1').get(name, version) as AllowanceRow | undefined;
-    return row ? { name: row.name, version: row.version, grantedAt: row.granted_at, grantedBy: row.granted_by, usedAt: row.used_at } : null;
+    const row = this.db
+      .prepare(
+        'SELECT * FROM downgrade_allowances WHERE name = ? AND version = ? AND used_at IS NULL ORDER BY granted_at LIMIT 1',
+      )
+      .get(name, version) as AllowanceRow | undefined;
+    return row
+      ? {
+          name: row.name,
+          version: row.version,
+          grantedAt: row.granted_at,
+          grantedBy: row.granted_by,
+          usedAt: row.used_at,
+        }
+      : null;
   }
 
   useDowngrade(allowance: DowngradeAllowance, usedBy: string, now: Date): void {
-    this.db.prepare('UPDATE downgrade_allowances SET used_at = ?, used_by = ? WHERE name = ? AND version = ? AND granted_at = ? AND used_at IS NULL').run(now.toISOString(), usedBy, allowance.name, allowance.version, allowance.grantedAt);
+    this.db
+      .prepare(
+        'UPDATE downgrade_allowances SET used_at = ?, used_by = ? WHERE name = ? AND version = ? AND granted_at = ? AND used_at IS NULL',
+      )
+      .run(now.toISOString(), usedBy, allowance.name, allowance.version, allowance.grantedAt);
   }
 
   /** Disables an installed model (kept on disk so the audit trail can still name its files). */
   disableModel(name: string, version: string, reason: string): boolean {
-    return this.db.prepare('UPDATE models SET enabled = 0, disabled_reason = ? WHERE name = ? AND version = ? AND enabled = 1').run(reason, name, version).changes > 0;
+    return (
+      this.db
+        .prepare(
+          'UPDATE models SET enabled = 0, disabled_reason = ? WHERE name = ? AND version = ? AND enabled = 1',
+        )
+        .run(reason, name, version).changes > 0
+    );
   }
 }
 
@@ -121,5 +193,11 @@ interface AllowanceRow {
 }
 
 function toRevocation(row: RevocationRow): Revocation {
-  return { kind: row.kind, value: row.value, reason: row.reason, listSha256: row.list_sha256, importedAt: row.imported_at };
+  return {
+    kind: row.kind,
+    value: row.value,
+    reason: row.reason,
+    listSha256: row.list_sha256,
+    importedAt: row.imported_at,
+  };
 }

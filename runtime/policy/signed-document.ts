@@ -18,7 +18,11 @@ export interface SignedDocument<T> {
 
 /** Wraps a document (already validated) in an unsigned DSSE envelope. */
 export function envelopeFor(payloadType: string, document: unknown): Envelope {
-  return { payloadType, payload: Buffer.from(JSON.stringify(document), 'utf8').toString('base64'), signatures: [] };
+  return {
+    payloadType,
+    payload: Buffer.from(JSON.stringify(document), 'utf8').toString('base64'),
+    signatures: [],
+  };
 }
 
 export async function writeEnvelope(path: string, envelope: Envelope): Promise<void> {
@@ -28,40 +32,80 @@ export async function writeEnvelope(path: string, envelope: Envelope): Promise<v
 }
 
 /** Parses a signed document file: envelope shape, payload type, then the document schema. */
-export async function readSignedDocument<S extends z.ZodType>(path: string, payloadType: string, schema: S, what: string): Promise<SignedDocument<z.output<S>>> {
+export async function readSignedDocument<S extends z.ZodType>(
+  path: string,
+  payloadType: string,
+  schema: S,
+  what: string,
+): Promise<SignedDocument<z.output<S>>> {
   let bytes: Buffer;
   try {
     bytes = await readFile(path);
   } catch (cause) {
-    throw new AirlockError('NOT_FOUND', `Cannot read the ${what} ${path}: ${(cause as Error).message}. Check the path and that the medium is mounted.`, { cause });
+    throw new AirlockError(
+      'NOT_FOUND',
+      `Cannot read the ${what} ${path}: ${(cause as Error).message}. Check the path and that the medium is mounted.`,
+      { cause },
+    );
   }
   if (bytes.length > MAX_SIGNED_DOCUMENT_BYTES) {
-    throw new AirlockError('POLICY_INVALID', `${path} is ${bytes.length} bytes; a ${what} is at most ${MAX_SIGNED_DOCUMENT_BYTES}. It is refused.`);
+    throw new AirlockError(
+      'POLICY_INVALID',
+      `${path} is ${bytes.length} bytes; a ${what} is at most ${MAX_SIGNED_DOCUMENT_BYTES}. It is refused.`,
+    );
   }
   return parseSignedDocument(bytes, payloadType, schema, what);
 }
 
-export function parseSignedDocument<S extends z.ZodType>(bytes: Buffer, payloadType: string, schema: S, what: string): SignedDocument<z.output<S>> {
+export function parseSignedDocument<S extends z.ZodType>(
+  bytes: Buffer,
+  payloadType: string,
+  schema: S,
+  what: string,
+): SignedDocument<z.output<S>> {
   let json: unknown;
   try {
     json = JSON.parse(bytes.toString('utf8'));
   } catch (cause) {
-    throw new AirlockError('POLICY_INVALID', `The ${what} is not JSON (${(cause as Error).message}). Ask the facility admin for the signed file as written by Airlock.`, { cause });
+    throw new AirlockError(
+      'POLICY_INVALID',
+      `The ${what} is not JSON (${(cause as Error).message}). Ask the facility admin for the signed file as written by Airlock.`,
+      { cause },
+    );
   }
   const envelope = envelopeSchema.safeParse(json);
-  if (!envelope.success) throw new AirlockError('POLICY_INVALID', `The ${what} is not a DSSE envelope: ${z.prettifyError(envelope.error)}.`, { cause: envelope.error });
+  if (!envelope.success)
+    throw new AirlockError(
+      'POLICY_INVALID',
+      `The ${what} is not a DSSE envelope: ${z.prettifyError(envelope.error)}.`,
+      { cause: envelope.error },
+    );
   if (envelope.data.payloadType !== payloadType) {
-    throw new AirlockError('POLICY_INVALID', `This file's payloadType is "${envelope.data.payloadType}", not a ${what} ("${payloadType}"). Check you picked the right file.`);
+    throw new AirlockError(
+      'POLICY_INVALID',
+      `This file's payloadType is "${envelope.data.payloadType}", not a ${what} ("${payloadType}"). Check you picked the right file.`,
+    );
   }
   let payload: unknown;
   try {
     payload = JSON.parse(Buffer.from(envelope.data.payload, 'base64').toString('utf8'));
   } catch (cause) {
-    throw new AirlockError('POLICY_INVALID', `The ${what}'s payload is not JSON; the file is damaged.`, { cause });
+    throw new AirlockError('POLICY_INVALID', `The ${what}'s payload is not JSON; the file is damaged.`, {
+      cause,
+    });
   }
   const document = schema.safeParse(payload);
-  if (!document.success) throw new AirlockError('POLICY_INVALID', `The ${what} is not valid: ${z.prettifyError(document.error)}.`, { cause: document.error });
-  return { envelope: envelope.data, document: document.data as z.output<S>, sha256: createHash('sha256').update(bytes).digest('hex') };
+  if (!document.success)
+    throw new AirlockError(
+      'POLICY_INVALID',
+      `The ${what} is not valid: ${z.prettifyError(document.error)}.`,
+      { cause: document.error },
+    );
+  return {
+    envelope: envelope.data,
+    document: document.data as z.output<S>,
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+  };
 }
 
 /** Adds (or replaces) one signature by this private key; the payload is left byte for byte. */
@@ -74,9 +118,18 @@ export function signDocumentEnvelope(envelope: Envelope, privateKeyPem: string):
  * Counts distinct admin keys (not revoked) with valid signatures; refuses below the threshold.
  * Returns the names of the keys that counted.
  */
-export function checkAdminSignatures(envelope: Envelope, admins: ReadonlyMap<string, ResolvedKey>, revoked: ReadonlySet<string>, threshold: number, what: string): string[] {
+export function checkAdminSignatures(
+  envelope: Envelope,
+  admins: ReadonlyMap<string, ResolvedKey>,
+  revoked: ReadonlySet<string>,
+  threshold: number,
+  what: string,
+): string[] {
   if (envelope.signatures.length === 0) {
-    throw new AirlockError('BUNDLE_UNSIGNED', `The ${what} carries no signature. A facility admin signs it with "airlock ${what === 'trust policy' ? 'trust policy' : 'revocations'} sign FILE --key ADMIN.key".`);
+    throw new AirlockError(
+      'BUNDLE_UNSIGNED',
+      `The ${what} carries no signature. A facility admin signs it with "airlock ${what === 'trust policy' ? 'trust policy' : 'revocations'} sign FILE --key ADMIN.key".`,
+    );
   }
   const counted = new Map<string, string>();
   let invalid: string | null = null;
@@ -89,12 +142,24 @@ export function checkAdminSignatures(envelope: Envelope, admins: ReadonlyMap<str
   const names = [...counted.values()];
   if (names.length >= threshold) return names;
   if (invalid) {
-    throw new AirlockError('SIGNATURE_INVALID', `The signature by admin key "${invalid}" does not match the ${what}: it was changed after signing. Do not apply it; ask the admin to sign it again.`, { details: { key: invalid } });
+    throw new AirlockError(
+      'SIGNATURE_INVALID',
+      `The signature by admin key "${invalid}" does not match the ${what}: it was changed after signing. Do not apply it; ask the admin to sign it again.`,
+      { details: { key: invalid } },
+    );
   }
   if (names.length === 0) {
-    throw new AirlockError('UNTRUSTED_SIGNER', `No facility admin key of this installation signed the ${what}. Admin keys are added with "airlock trust add PUBFILE --name NAME --role admin"; publisher keys cannot sign a ${what}.`, {
-      details: { keyIds: envelope.signatures.map((s) => s.keyid) },
-    });
+    throw new AirlockError(
+      'UNTRUSTED_SIGNER',
+      `No facility admin key of this installation signed the ${what}. Admin keys are added with "airlock trust add PUBFILE --name NAME --role admin"; publisher keys cannot sign a ${what}.`,
+      {
+        details: { keyIds: envelope.signatures.map((s) => s.keyid) },
+      },
+    );
   }
-  throw new AirlockError('THRESHOLD_NOT_MET', `The ${what} has ${names.length} admin signature(s) (${names.join(', ')}) but the current policy requires ${threshold}. Ask another admin to co-sign it.`, { details: { signers: names, threshold } });
+  throw new AirlockError(
+    'THRESHOLD_NOT_MET',
+    `The ${what} has ${names.length} admin signature(s) (${names.join(', ')}) but the current policy requires ${threshold}. Ask another admin to co-sign it.`,
+    { details: { signers: names, threshold } },
+  );
 }

@@ -12,7 +12,12 @@ import {
 } from '../../contract/policy.js';
 import { keyIdOf, parsePublicKey } from '../../crypto/keys.js';
 import { AirlockError } from '../../errors.js';
-import { envelopeFor, parseSignedDocument, signDocumentEnvelope, writeEnvelope } from '../../policy/signed-document.js';
+import {
+  envelopeFor,
+  parseSignedDocument,
+  signDocumentEnvelope,
+  writeEnvelope,
+} from '../../policy/signed-document.js';
 import { sha256File } from '../../util/hash.js';
 import { str, type CliContext, type Command } from '../command.js';
 import { z } from 'zod';
@@ -28,7 +33,8 @@ function positiveInt(value: string | undefined, flag: string, fallback?: number)
     throw new AirlockError('USAGE', `${flag} N is required.`);
   }
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1) throw new AirlockError('USAGE', `${flag} "${value}" must be a whole number of 1 or more.`);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new AirlockError('USAGE', `${flag} "${value}" must be a whole number of 1 or more.`);
   return n;
 }
 
@@ -36,28 +42,52 @@ async function readText(file: string, what: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (cause) {
-    throw new AirlockError('NOT_FOUND', `Cannot read ${what} ${file}: ${(cause as Error).message}.`, { cause });
+    throw new AirlockError('NOT_FOUND', `Cannot read ${what} ${file}: ${(cause as Error).message}.`, {
+      cause,
+    });
   }
 }
 
 /** Validates a document with its schema before it is ever written (a typo never reaches an admin's signature). */
 function validated<S extends z.ZodType>(schema: S, input: unknown, what: string): z.output<S> {
   const parsed = schema.safeParse(input);
-  if (!parsed.success) throw new AirlockError('POLICY_INVALID', `The ${what} would not be valid: ${z.prettifyError(parsed.error)}.`, { cause: parsed.error });
+  if (!parsed.success)
+    throw new AirlockError(
+      'POLICY_INVALID',
+      `The ${what} would not be valid: ${z.prettifyError(parsed.error)}.`,
+      { cause: parsed.error },
+    );
   return parsed.data as z.output<S>;
 }
 
 /** Adds a signature to a policy or revocation list file (the payload is never changed). */
-async function signFile(ctx: CliContext, payloadType: string, schema: z.ZodType, what: string): Promise<{ json: unknown; text: string }> {
+async function signFile(
+  ctx: CliContext,
+  payloadType: string,
+  schema: z.ZodType,
+  what: string,
+): Promise<{ json: unknown; text: string }> {
   const keyFile = str(ctx, 'key');
-  if (!keyFile) throw new AirlockError('USAGE', `Signing a ${what} needs --key ADMIN.key (a facility admin's private key).`);
+  if (!keyFile)
+    throw new AirlockError(
+      'USAGE',
+      `Signing a ${what} needs --key ADMIN.key (a facility admin's private key).`,
+    );
   const file = ctx.positionals[0]!;
-  const signed = parseSignedDocument(Buffer.from(await readText(file, `the ${what}`)), payloadType, schema, what);
+  const signed = parseSignedDocument(
+    Buffer.from(await readText(file, `the ${what}`)),
+    payloadType,
+    schema,
+    what,
+  );
   const envelope = signDocumentEnvelope(signed.envelope, await readText(keyFile, 'the private key'));
   const out = str(ctx, 'out') ?? file;
   await writeEnvelope(out, envelope);
   const keyId = envelope.signatures.at(-1)!.keyid;
-  return { json: { file: out, keyId, signatures: envelope.signatures.length }, text: `Signed ${out} with key ${keyId} (${envelope.signatures.length} signature(s)).` };
+  return {
+    json: { file: out, keyId, signatures: envelope.signatures.length },
+    text: `Signed ${out} with key ${keyId} (${envelope.signatures.length} signature(s)).`,
+  };
 }
 
 const signOptions = {
@@ -75,12 +105,18 @@ export const policyCommands: Command[] = [
     async run(ctx) {
       const view = await call(ctx.handlers!, 'policy:show', {}, ctx);
       const c = view.current;
-      if (!c) return { json: view, text: 'No signed policy applied: every trusted publisher key counts, one signature per bundle.' };
+      if (!c)
+        return {
+          json: view,
+          text: 'No signed policy applied: every trusted publisher key counts, one signature per bundle.',
+        };
       const lines = [
         `Policy version ${c.version} (issued ${c.issued}), applied ${c.appliedAt} by ${c.appliedBy}, signed by ${c.signers.join(', ')}`,
         `  admin signatures for the next policy or a revocation list: ${c.document.adminThreshold}`,
         `  keys added by the policy: ${c.document.keys.map((k) => k.name).join(', ') || 'none'}`,
-        ...c.document.rules.map((r) => `  rule ${r.pattern.padEnd(24)} keys ${r.keys.join(',')}  threshold ${r.threshold}`),
+        ...c.document.rules.map(
+          (r) => `  rule ${r.pattern.padEnd(24)} keys ${r.keys.join(',')}  threshold ${r.threshold}`,
+        ),
         `  other models: any trusted publisher key, threshold ${c.document.defaultThreshold}`,
         `History: ${view.history.map((h) => `v${h.version}`).join(', ')}`,
       ];
@@ -95,7 +131,11 @@ export const policyCommands: Command[] = [
     dataDir: true,
     async run(ctx) {
       const applied = await call(ctx.handlers!, 'policy:apply', { path: ctx.positionals[0] }, ctx);
-      return { json: applied, text: `Applied policy version ${applied.version} (signed by ${applied.signers.join(', ')}).`, audit: { version: applied.version } };
+      return {
+        json: applied,
+        text: `Applied policy version ${applied.version} (signed by ${applied.signers.join(', ')}).`,
+        audit: { version: applied.version },
+      };
     },
   },
   {
@@ -105,10 +145,25 @@ export const policyCommands: Command[] = [
     options: {
       version: { type: 'string', description: 'policy version: above the one in force' },
       out: { type: 'string', description: 'where to write the policy file' },
-      key: { type: 'string', multiple: true, description: 'publisher key the policy trusts, NAME=PUBFILE (repeatable)' },
-      rule: { type: 'string', multiple: true, description: 'PATTERN:KEY1,KEY2:THRESHOLD; "*" in KEYS = any trusted key; first match wins (repeatable)' },
-      'default-threshold': { type: 'string', description: 'signatures needed for models no rule matches (default 1)' },
-      'admin-threshold': { type: 'string', description: 'admin signatures the next policy and revocation lists need (default 1)' },
+      key: {
+        type: 'string',
+        multiple: true,
+        description: 'publisher key the policy trusts, NAME=PUBFILE (repeatable)',
+      },
+      rule: {
+        type: 'string',
+        multiple: true,
+        description:
+          'PATTERN:KEY1,KEY2:THRESHOLD; "*" in KEYS = any trusted key; first match wins (repeatable)',
+      },
+      'default-threshold': {
+        type: 'string',
+        description: 'signatures needed for models no rule matches (default 1)',
+      },
+      'admin-threshold': {
+        type: 'string',
+        description: 'admin signatures the next policy and revocation lists need (default 1)',
+      },
       issued: { type: 'string', description: 'issue time, ISO 8601 (default now)' },
     },
     positionals: [0, 0],
@@ -126,8 +181,16 @@ export const policyCommands: Command[] = [
       }
       const rules = list(ctx, 'rule').map((spec) => {
         const parts = spec.split(':');
-        if (parts.length !== 3) throw new AirlockError('USAGE', `--rule "${spec}" must be PATTERN:KEY1,KEY2:THRESHOLD, e.g. "ppocr-*:acme,beta:2".`);
-        return { pattern: parts[0]!, keys: parts[1]!.split(',').filter(Boolean), threshold: positiveInt(parts[2], `--rule "${spec}" threshold`) };
+        if (parts.length !== 3)
+          throw new AirlockError(
+            'USAGE',
+            `--rule "${spec}" must be PATTERN:KEY1,KEY2:THRESHOLD, e.g. "ppocr-*:acme,beta:2".`,
+          );
+        return {
+          pattern: parts[0]!,
+          keys: parts[1]!.split(',').filter(Boolean),
+          threshold: positiveInt(parts[2], `--rule "${spec}" threshold`),
+        };
       });
       const input: PolicyDocumentInput = {
         _type: POLICY_TYPE,
@@ -140,7 +203,10 @@ export const policyCommands: Command[] = [
       };
       const document = validated(policyDocumentSchema, input, 'policy');
       await writeEnvelope(out, envelopeFor(POLICY_PAYLOAD_TYPE, document));
-      return { json: { file: out, document }, text: `Wrote unsigned policy version ${document.version} to ${out}. Sign it: airlock trust policy sign ${out} --key ADMIN.key` };
+      return {
+        json: { file: out, document },
+        text: `Wrote unsigned policy version ${document.version} to ${out}. Sign it: airlock trust policy sign ${out} --key ADMIN.key`,
+      };
     },
   },
   {
@@ -159,8 +225,16 @@ export const policyCommands: Command[] = [
     options: {
       number: { type: 'string', description: "the list's sequence number" },
       out: { type: 'string', description: 'where to write the list' },
-      key: { type: 'string', multiple: true, description: 'key to revoke: a key id (64 hex) or a .pub file (repeatable)' },
-      bundle: { type: 'string', multiple: true, description: 'bundle to revoke: its SHA-256 or the .airlock file (repeatable)' },
+      key: {
+        type: 'string',
+        multiple: true,
+        description: 'key to revoke: a key id (64 hex) or a .pub file (repeatable)',
+      },
+      bundle: {
+        type: 'string',
+        multiple: true,
+        description: 'bundle to revoke: its SHA-256 or the .airlock file (repeatable)',
+      },
       reason: { type: 'string', description: 'reason recorded with every entry' },
       issued: { type: 'string', description: 'issue time, ISO 8601 (default now)' },
     },
@@ -172,14 +246,42 @@ export const policyCommands: Command[] = [
       const reason = str(ctx, 'reason') ?? '';
       const hex = /^[0-9a-f]{64}$/;
       const keys = [];
-      for (const k of list(ctx, 'key')) keys.push({ keyId: hex.test(k) ? k : keyIdOf(parsePublicKey(await readText(k, 'the public key'), k)), reason });
+      for (const k of list(ctx, 'key'))
+        keys.push({
+          keyId: hex.test(k) ? k : keyIdOf(parsePublicKey(await readText(k, 'the public key'), k)),
+          reason,
+        });
       const bundles = [];
-      for (const b of list(ctx, 'bundle')) bundles.push({ sha256: hex.test(b) ? b : (await sha256File(b).catch((cause: unknown) => Promise.reject(new AirlockError('NOT_FOUND', `Cannot read bundle ${b}: ${(cause as Error).message}.`, { cause })))).sha256, reason });
-      if (keys.length + bundles.length === 0) throw new AirlockError('USAGE', 'A revocation list names at least one --key or --bundle.');
-      const input: RevocationListInput = { _type: REVOCATIONS_TYPE, number: positiveInt(str(ctx, 'number'), '--number'), issued: new Date(str(ctx, 'issued') ?? Date.now()).toISOString(), keys, bundles };
+      for (const b of list(ctx, 'bundle'))
+        bundles.push({
+          sha256: hex.test(b)
+            ? b
+            : (
+                await sha256File(b).catch((cause: unknown) =>
+                  Promise.reject(
+                    new AirlockError('NOT_FOUND', `Cannot read bundle ${b}: ${(cause as Error).message}.`, {
+                      cause,
+                    }),
+                  ),
+                )
+              ).sha256,
+          reason,
+        });
+      if (keys.length + bundles.length === 0)
+        throw new AirlockError('USAGE', 'A revocation list names at least one --key or --bundle.');
+      const input: RevocationListInput = {
+        _type: REVOCATIONS_TYPE,
+        number: positiveInt(str(ctx, 'number'), '--number'),
+        issued: new Date(str(ctx, 'issued') ?? Date.now()).toISOString(),
+        keys,
+        bundles,
+      };
       const document = validated(revocationListSchema, input, 'revocation list');
       await writeEnvelope(out, envelopeFor(REVOCATIONS_PAYLOAD_TYPE, document));
-      return { json: { file: out, document }, text: `Wrote unsigned revocation list #${document.number} (${keys.length} key(s), ${bundles.length} bundle(s)) to ${out}. Sign it: airlock revocations sign ${out} --key ADMIN.key` };
+      return {
+        json: { file: out, document },
+        text: `Wrote unsigned revocation list #${document.number} (${keys.length} key(s), ${bundles.length} bundle(s)) to ${out}. Sign it: airlock revocations sign ${out} --key ADMIN.key`,
+      };
     },
   },
   {
@@ -199,7 +301,10 @@ export const policyCommands: Command[] = [
     dataDir: true,
     async run(ctx) {
       const r = await call(ctx.handlers!, 'revocations:import', { path: ctx.positionals[0] }, ctx);
-      const lines = [`Imported revocation list #${r.number} (signed by ${r.signers.join(', ')}): ${r.added} new revocation(s).`, ...r.disabled.map((d) => `DISABLED ${d.name}@${d.version}: ${d.reason}`)];
+      const lines = [
+        `Imported revocation list #${r.number} (signed by ${r.signers.join(', ')}): ${r.added} new revocation(s).`,
+        ...r.disabled.map((d) => `DISABLED ${d.name}@${d.version}: ${d.reason}`),
+      ];
       return { json: r, text: lines.join('\n'), audit: { number: r.number, disabled: r.disabled.length } };
     },
   },
@@ -211,18 +316,33 @@ export const policyCommands: Command[] = [
     dataDir: true,
     async run(ctx) {
       const all = await call(ctx.handlers!, 'revocations:list', {}, ctx);
-      return { json: all, text: all.length === 0 ? 'Nothing is revoked.' : all.map((r) => `${r.kind.padEnd(6)} ${r.value}  ${r.reason}`).join('\n') };
+      return {
+        json: all,
+        text:
+          all.length === 0
+            ? 'Nothing is revoked.'
+            : all.map((r) => `${r.kind.padEnd(6)} ${r.value}  ${r.reason}`).join('\n'),
+      };
     },
   },
   {
     name: 'allow-downgrade',
     args: 'NAME VERSION',
-    summary: 'Let NAME@VERSION be installed once although it is below the highest version ever installed (audited).',
+    summary:
+      'Let NAME@VERSION be installed once although it is below the highest version ever installed (audited).',
     positionals: [2, 2],
     dataDir: true,
     async run(ctx) {
-      const a = await call(ctx.handlers!, 'policy:allow-downgrade', { name: ctx.positionals[0], version: ctx.positionals[1] }, ctx);
-      return { json: a, text: `${a.name}@${a.version} may now be imported once below the high-water mark (granted by ${a.grantedBy}).` };
+      const a = await call(
+        ctx.handlers!,
+        'policy:allow-downgrade',
+        { name: ctx.positionals[0], version: ctx.positionals[1] },
+        ctx,
+      );
+      return {
+        json: a,
+        text: `${a.name}@${a.version} may now be imported once below the high-water mark (granted by ${a.grantedBy}).`,
+      };
     },
   },
 ];
