@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -129,6 +129,7 @@ export async function createBundle(options: CreateBundleOptions): Promise<{ path
     predicate: card as unknown as Record<string, unknown>,
   };
   const envelope: Envelope = { payloadType: IN_TOTO_PAYLOAD_TYPE, payload: encodeStatement(statement), signatures: [] };
+  await mkdir(dirname(options.out), { recursive: true });
   await writeTar(options.out, envelope, files, now);
   return { path: options.out, card, statement };
 }

@@ -1,25 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { mkdir, open, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Db } from '../db/database.js';
 import type { DataPaths } from '../paths.js';
 import { sha256File } from '../util/hash.js';
-
-/** Fsyncs a directory so a rename inside it survives a power cut (a no-op where the OS refuses). */
-export async function syncDir(dir: string): Promise<void> {
-  try {
-    const fh = await open(dir, 'r');
-    try {
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-  } catch {
-    // Windows cannot open directories for fsync; NTFS journals the rename itself.
-  }
-}
 
 /** One import's staging area: files land here while they are hashed, then move into the store. */
 export class Staging {
