@@ -77,7 +77,9 @@ export class ModelRegistry {
       if (!m) throw new AirlockError('MODEL_NOT_FOUND', `Model ${name}@${version} is not installed. "airlock models" lists what is.`, { details: { ref } });
       return m;
     }
-    const versions = this.list().filter((m) => m.name === name);
+    const rows = this.db.prepare('SELECT * FROM models WHERE name = ?').all(name) as ModelRow[];
+    rows.sort((a, b) => semver.rcompare(a.version, b.version));
+    const versions = rows.map((r) => this.toModel(r));
     if (versions.length === 0) throw new AirlockError('MODEL_NOT_FOUND', `No model named "${name}" is installed. "airlock models" lists what is; import its bundle first.`, { details: { ref } });
     const enabled = versions.find((m) => m.enabled);
     if (!enabled) {
