@@ -6,6 +6,7 @@ import { AirlockError, toErrorInfo } from '../errors.js';
 import { importPath, inspectBundle, verifyBundle } from '../import/importer.js';
 import type { CallContext } from './context.js';
 import { runModel } from './inference.js';
+import { createHardwareHandlers } from './hardware-handlers.js';
 import { createPolicyHandlers } from './policy-handlers.js';
 
 export type Handler<K extends ChannelName> = (request: ParsedRequest<K>, ctx: CallContext) => Promise<Response<K>>;
@@ -31,6 +32,7 @@ async function cancellable<T>(airlock: Airlock, operationId: string | undefined,
 export function createHandlers(airlock: Airlock): Handlers {
   return {
     ...createPolicyHandlers(airlock),
+    ...createHardwareHandlers(airlock),
     'system:info': async () => ({
       version: VERSION,
       dataDir: airlock.paths.root,

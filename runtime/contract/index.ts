@@ -6,6 +6,7 @@
 import type { AnyChannel, ParsedRequestOf, ProgressEvent, RequestOf, ResponseOf } from './channel.js';
 import { auditChannels } from './audit.js';
 import { bundleChannels } from './bundle.js';
+import { hardwareChannels } from './hardware.js';
 import { inferenceChannels } from './inference.js';
 import { modelsChannels } from './models.js';
 import { policyChannels } from './policy.js';
@@ -18,6 +19,7 @@ export const channels = {
   ...bundleChannels,
   ...modelsChannels,
   ...inferenceChannels,
+  ...hardwareChannels,
   ...auditChannels,
   ...policyChannels,
 } as const satisfies Record<string, AnyChannel>;
@@ -46,6 +48,7 @@ export * from './bundle.js';
 export * from './card.js';
 export * from './channel.js';
 export * from './errors.js';
+export * from './hardware.js';
 export * from './inference.js';
 export * from './models.js';
 export * from './policy.js';

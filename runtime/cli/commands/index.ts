@@ -2,6 +2,7 @@ import type { Command } from '../command.js';
 import { auditCommands } from './audit.js';
 import { bundleCommands } from './bundle.js';
 import { demoCommands } from './demo.js';
+import { hardwareCommands } from './hardware.js';
 import { keysCommands } from './keys.js';
 import { modelsCommands } from './models.js';
 import { policyCommands } from './policy.js';
@@ -14,6 +15,7 @@ export const COMMANDS: readonly Command[] = [
   ...policyCommands,
   ...bundleCommands,
   ...modelsCommands,
+  ...hardwareCommands,
   ...auditCommands,
   ...demoCommands,
 ];

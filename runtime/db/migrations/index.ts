@@ -3,6 +3,7 @@ import { migration0010 } from './0010-core.js';
 import { migration0020 } from './0020-trust.js';
 import { migration0030 } from './0030-models.js';
 import { migration0040 } from './0040-policy.js';
+import { migration0060 } from './0060-hardware-bench.js';
 
 export interface Migration {
   /** Steps of ten; recorded in PRAGMA user_version. Never edit a released migration: add one. */
@@ -11,4 +12,4 @@ export interface Migration {
   up(db: Database.Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration0010, migration0020, migration0030, migration0040];
+export const MIGRATIONS: readonly Migration[] = [migration0010, migration0020, migration0030, migration0040, migration0060];
