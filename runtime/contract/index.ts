@@ -52,6 +52,7 @@ export * from './hardware.js';
 export * from './inference.js';
 export * from './models.js';
 export * from './policy.js';
+export * from './shell.js';
 export * from './system.js';
 export * from './tensors.js';
 export * from './trust.js';

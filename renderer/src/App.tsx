@@ -1,0 +1,129 @@
+import { useEffect, type ReactNode } from 'react';
+import { on } from './api.js';
+import { NetworkBadge } from './components/NetworkBadge.js';
+import { SCREENS, useApp, type Screen } from './store.js';
+import { AuditScreen } from './screens/AuditScreen.js';
+import { BenchmarkScreen } from './screens/BenchmarkScreen.js';
+import { HomeScreen } from './screens/HomeScreen.js';
+import { MediaScreen } from './screens/MediaScreen.js';
+import { ModelsScreen } from './screens/ModelsScreen.js';
+import { RunScreen } from './screens/RunScreen.js';
+import { SettingsScreen } from './screens/SettingsScreen.js';
+
+const TITLES: Record<Screen, string> = {
+  home: 'Home',
+  media: 'Media',
+  models: 'Models',
+  run: 'Run',
+  benchmark: 'Benchmark',
+  audit: 'Audit',
+  settings: 'Settings',
+};
+
+const ICONS: Record<Screen, string> = {
+  home: '⌂',
+  media: '⇩',
+  models: '▤',
+  run: '▶',
+  benchmark: '◷',
+  audit: '☰',
+  settings: '⚙',
+};
+
+function Body({ screen }: { screen: Screen }): ReactNode {
+  switch (screen) {
+    case 'home':
+      return <HomeScreen />;
+    case 'media':
+      return <MediaScreen />;
+    case 'models':
+      return <ModelsScreen />;
+    case 'run':
+      return <RunScreen />;
+    case 'benchmark':
+      return <BenchmarkScreen />;
+    case 'audit':
+      return <AuditScreen />;
+    case 'settings':
+      return <SettingsScreen />;
+  }
+}
+
+export function App() {
+  const { screen, theme, go, setTheme, onProgress } = useApp();
+
+  useEffect(() => {
+    document.documentElement.dataset['theme'] = theme;
+  }, [theme]);
+
+  useEffect(() => on('operation:progress', onProgress), [onProgress]);
+
+  // Alt+1..7 jumps to a screen; the sidebar is also reachable with Tab.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!e.altKey || e.ctrlKey || e.metaKey) return;
+      const i = Number(e.key) - 1;
+      const target = SCREENS[i];
+      if (target) {
+        e.preventDefault();
+        go(target);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [go]);
+
+  return (
+    <div className="shell">
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <nav className="sidebar" aria-label="Screens">
+        <div className="brand">
+          <span className="brand-mark" aria-hidden="true">
+            ◈
+          </span>
+          <span>Airlock</span>
+        </div>
+        <ul>
+          {SCREENS.map((s, i) => (
+            <li key={s}>
+              <button
+                type="button"
+                className={s === screen ? 'nav-item active' : 'nav-item'}
+                aria-current={s === screen ? 'page' : undefined}
+                onClick={() => go(s)}
+                data-testid={`nav-${s}`}
+              >
+                <span className="nav-icon" aria-hidden="true">
+                  {ICONS[s]}
+                </span>
+                <span className="nav-label">{TITLES[s]}</span>
+                <kbd aria-label={`Alt+${i + 1}`}>Alt {i + 1}</kbd>
+              </button>
+            </li>
+          ))}
+        </ul>
+        <div className="sidebar-foot">
+          <button
+            type="button"
+            className="ghost"
+            onClick={() => setTheme(theme === 'dark' ? 'light' : 'dark')}
+            data-testid="theme-toggle"
+          >
+            {theme === 'dark' ? '☀ Light theme' : '☾ Dark theme'}
+          </button>
+        </div>
+      </nav>
+      <div className="content">
+        <header className="topbar">
+          <h1>{TITLES[screen]}</h1>
+          <NetworkBadge />
+        </header>
+        <main id="main" tabIndex={-1} data-testid={`screen-${screen}`}>
+          <Body screen={screen} />
+        </main>
+      </div>
+    </div>
+  );
+}

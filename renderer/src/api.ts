@@ -1,0 +1,127 @@
+/**
+ * The renderer's one way to the engine: the preload bridge (`window.airlock`) inside the desktop
+ * app, or the loopback test transport when the page is served from 127.0.0.1. Both carry the
+ * same contract; every call resolves to a Result (never throws across the boundary).
+ */
+import {
+  CHANNEL_NAMES,
+  EVENT_NAMES,
+  SHELL_CHANNEL_NAMES,
+  type Channels,
+  type ErrorInfo,
+  type EventName,
+  type Events,
+  type RequestOf,
+  type ResponseOf,
+  type Result,
+  type shellChannels,
+} from '../../runtime/contract/index.js';
+
+export interface Bridge {
+  invoke(channel: string, request: unknown): Promise<unknown>;
+  on(event: string, listener: (payload: unknown) => void): () => void;
+}
+
+declare global {
+  interface Window {
+    airlock?: Bridge;
+  }
+}
+
+type AllChannels = Channels & typeof shellChannels;
+export type AnyChannelName = keyof AllChannels;
+export type Req<K extends AnyChannelName> = RequestOf<AllChannels[K]>;
+export type Res<K extends AnyChannelName> = ResponseOf<AllChannels[K]>;
+
+const known = new Set<string>([...CHANNEL_NAMES, ...SHELL_CHANNEL_NAMES]);
+
+/** Whether this version of the engine has a channel (later versions add domains). */
+export function available(name: string): boolean {
+  return known.has(name);
+}
+
+function noTransport(): ErrorInfo {
+  return {
+    code: 'INTERNAL',
+    message: 'The window is not connected to the Airlock engine. Close it and start Airlock again.',
+  };
+}
+
+function isLoopback(): boolean {
+  return location.protocol === 'http:' && location.hostname === '127.0.0.1';
+}
+
+/** JSON for the loopback transport: typed arrays as arrays, bigints as decimal strings. */
+function toJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v === 'bigint') return v.toString();
+    if (ArrayBuffer.isView(v) && !(v instanceof DataView))
+      return Array.from(v as unknown as ArrayLike<number>);
+    return v;
+  });
+}
+
+async function send(name: string, request: unknown): Promise<Result<unknown>> {
+  try {
+    if (window.airlock) return (await window.airlock.invoke(name, request)) as Result<unknown>;
+    if (isLoopback()) {
+      const response = await fetch(`/invoke/${encodeURIComponent(name)}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: toJson(request ?? {}),
+      });
+      return (await response.json()) as Result<unknown>;
+    }
+    return { ok: false, error: noTransport() };
+  } catch {
+    return { ok: false, error: noTransport() };
+  }
+}
+
+/** Calls a channel of the contract. */
+export function invoke<K extends AnyChannelName>(name: K, request: Req<K>): Promise<Result<Res<K>>> {
+  return send(name, request) as Promise<Result<Res<K>>>;
+}
+
+/**
+ * Calls a channel by name that this build's contract may not have yet (domains land over time).
+ * Callers check `available(name)` first and show "not available in this version" otherwise.
+ */
+export function invokeDynamic<T>(name: string, request: unknown): Promise<Result<T>> {
+  if (!available(name)) {
+    return Promise.resolve({
+      ok: false,
+      error: { code: 'USAGE', message: `"${name}" is not available in this version of Airlock.` },
+    });
+  }
+  return send(name, request) as Promise<Result<T>>;
+}
+
+let source: EventSource | null = null;
+const listeners = new Map<string, Set<(payload: unknown) => void>>();
+
+/** Subscribes to an engine event; returns the unsubscribe function. */
+export function on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void {
+  const cb = listener as (payload: unknown) => void;
+  if (!EVENT_NAMES.includes(event)) return () => {};
+  if (window.airlock) return window.airlock.on(event, cb);
+  if (!isLoopback()) return () => {};
+  if (!source) {
+    source = new EventSource('/events');
+    source.onmessage = (message: MessageEvent<string>) => {
+      const { event: name, payload } = JSON.parse(message.data) as { event: string; payload: unknown };
+      for (const l of listeners.get(name) ?? []) l(payload);
+    };
+  }
+  const set = listeners.get(event) ?? new Set();
+  set.add(cb);
+  listeners.set(event, set);
+  return () => set.delete(cb);
+}
+
+let counter = 0;
+/** An id for long work, so its progress events can be followed and it can be cancelled. */
+export function operationId(prefix: string): string {
+  counter += 1;
+  return `${prefix}-${Date.now().toString(36)}-${counter}`;
+}

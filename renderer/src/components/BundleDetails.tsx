@@ -1,0 +1,113 @@
+import type { BundleFile, BundleSignature, ModelCard } from '../../../runtime/contract/index.js';
+import { bytes, shortHash, when } from '../format.js';
+import { Badge, KeyValues } from './ui.js';
+
+export function CardView({ card }: { card: ModelCard }) {
+  return (
+    <div className="stack">
+      <p className="lead">{card.description || 'No description given.'}</p>
+      <KeyValues
+        rows={[
+          ['Model', `${card.name} ${card.version}`],
+          ['Publisher', card.publisher],
+          ['Task', card.task],
+          ['License', card.license],
+          ['Created', when(card.created)],
+          ['Expires', card.expires ? when(card.expires) : 'never'],
+        ]}
+      />
+      <table className="table compact">
+        <thead>
+          <tr>
+            <th>Tensor</th>
+            <th>Name</th>
+            <th>Type</th>
+            <th>Shape</th>
+          </tr>
+        </thead>
+        <tbody>
+          {card.inputs.map((t) => (
+            <tr key={`in-${t.name}`}>
+              <td>input</td>
+              <td>
+                <code>{t.name}</code>
+              </td>
+              <td>{t.type}</td>
+              <td>[{t.shape.join(', ')}]</td>
+            </tr>
+          ))}
+          {card.outputs.map((t) => (
+            <tr key={`out-${t.name}`}>
+              <td>output</td>
+              <td>
+                <code>{t.name}</code>
+              </td>
+              <td>{t.type}</td>
+              <td>[{t.shape.join(', ')}]</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+export function FilesView({ files }: { files: readonly BundleFile[] }) {
+  const total = files.reduce((n, f) => n + f.size, 0);
+  return (
+    <table className="table compact" data-testid="bundle-files">
+      <thead>
+        <tr>
+          <th>File</th>
+          <th className="num">Size</th>
+          <th>SHA-256</th>
+        </tr>
+      </thead>
+      <tbody>
+        {files.map((f) => (
+          <tr key={f.path}>
+            <td>
+              <code>{f.path}</code>
+            </td>
+            <td className="num">{bytes(f.size)}</td>
+            <td>
+              <code title={f.sha256}>{shortHash(f.sha256, 16)}</code>
+            </td>
+          </tr>
+        ))}
+        <tr className="total">
+          <td>{files.length} files</td>
+          <td className="num">{bytes(total)}</td>
+          <td />
+        </tr>
+      </tbody>
+    </table>
+  );
+}
+
+export function SignaturesView({ signatures }: { signatures: readonly BundleSignature[] }) {
+  if (signatures.length === 0) return <p className="note error">This bundle carries no signature.</p>;
+  return (
+    <ul className="plain" data-testid="bundle-signers">
+      {signatures.map((s) => (
+        <li key={s.keyId}>
+          {s.valid === true ? (
+            <Badge tone="ok">valid</Badge>
+          ) : s.valid === false ? (
+            <Badge tone="bad">invalid</Badge>
+          ) : (
+            <Badge tone="warn">unknown key</Badge>
+          )}{' '}
+          {s.trustedAs ? (
+            <strong>{s.trustedAs}</strong>
+          ) : (
+            <span className="muted">not in the trust store</span>
+          )}{' '}
+          <code className="muted" title={s.keyId}>
+            {shortHash(s.keyId, 16)}
+          </code>
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,0 +1,124 @@
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
+import type { ErrorInfo, ProgressEvent, Result } from '../../../runtime/contract/index.js';
+import { bytes, percent } from '../format.js';
+
+export function Card(props: {
+  title: string;
+  children: ReactNode;
+  actions?: ReactNode;
+  wide?: boolean;
+  testId?: string;
+}) {
+  return (
+    <section
+      className={props.wide ? 'card wide' : 'card'}
+      aria-label={props.title}
+      data-testid={props.testId}
+    >
+      <header className="card-head">
+        <h2>{props.title}</h2>
+        {props.actions ? <div className="card-actions">{props.actions}</div> : null}
+      </header>
+      <div className="card-body">{props.children}</div>
+    </section>
+  );
+}
+
+/** An error where it happened: the engine's message (what was wrong, what to do) and its code. */
+export function ErrorNote({ error }: { error: ErrorInfo | null | undefined }) {
+  if (!error) return null;
+  return (
+    <div className="note error" role="alert" data-testid="error">
+      <strong>{error.message}</strong>
+      <span className="code">{error.code}</span>
+    </div>
+  );
+}
+
+export function Unavailable({ what }: { what: string }) {
+  return (
+    <p className="note muted" data-testid="unavailable">
+      {what} is not available in this version.
+    </p>
+  );
+}
+
+export function Badge({ tone, children }: { tone: 'ok' | 'bad' | 'warn' | 'info'; children: ReactNode }) {
+  return <span className={`badge ${tone}`}>{children}</span>;
+}
+
+export function ProgressBar({ event, label }: { event: ProgressEvent | undefined; label: string }) {
+  const p = event ? percent(event.done, event.total) : null;
+  const detail = !event
+    ? 'starting…'
+    : event.unit === 'bytes'
+      ? `${event.phase}: ${bytes(event.done)}${event.total !== null ? ` of ${bytes(event.total)}` : ''}${event.rate ? ` (${bytes(event.rate)}/s)` : ''}`
+      : `${event.phase}: ${event.done}${event.total !== null ? ` of ${event.total}` : ''}`;
+  return (
+    <div className="progress" data-testid="progress">
+      <div
+        className="progress-track"
+        role="progressbar"
+        aria-label={label}
+        aria-valuemin={0}
+        aria-valuemax={100}
+        aria-valuenow={p === null ? undefined : Math.round(p)}
+      >
+        <div
+          className={p === null ? 'progress-fill indeterminate' : 'progress-fill'}
+          style={{ width: `${p ?? 30}%` }}
+        />
+      </div>
+      <span className="progress-text">{detail}</span>
+    </div>
+  );
+}
+
+export interface Loaded<T> {
+  data: T | null;
+  error: ErrorInfo | null;
+  loading: boolean;
+  reload(): void;
+}
+
+/** Loads a call's result when `deps` change (and on reload()). */
+export function useResult<T>(load: () => Promise<Result<T>>, deps: readonly unknown[]): Loaded<T> {
+  const [state, setState] = useState<{ data: T | null; error: ErrorInfo | null; loading: boolean }>({
+    data: null,
+    error: null,
+    loading: true,
+  });
+  const [tick, setTick] = useState(0);
+  const loader = useRef(load);
+  loader.current = load;
+  useEffect(() => {
+    let live = true;
+    setState((s) => ({ ...s, loading: true }));
+    void loader.current().then((r) => {
+      if (!live) return;
+      setState(
+        r.ok
+          ? { data: r.value, error: null, loading: false }
+          : { data: null, error: r.error, loading: false },
+      );
+    });
+    return () => {
+      live = false;
+    };
+  }, [...deps, tick]);
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+  return { ...state, reload };
+}
+
+export function KeyValues({ rows }: { rows: readonly (readonly [string, ReactNode])[] }) {
+  return (
+    <dl className="kv">
+      {rows.map(([k, v]) => (
+        <div key={k} className="kv-row">
+          <dt>{k}</dt>
+          <dd>{v}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}

@@ -1,0 +1,252 @@
+import { useEffect, useState } from 'react';
+import type {
+  ErrorInfo,
+  InferenceResult,
+  TensorJson,
+  TensorMapJson,
+} from '../../../runtime/contract/index.js';
+import { available, invoke } from '../api.js';
+import { Badge, Card, ErrorNote, KeyValues, Unavailable, useResult } from '../components/ui.js';
+import { ms, shortHash } from '../format.js';
+import { inputsFromFile, InputError, topK } from '../inputs.js';
+import { useApp } from '../store.js';
+
+interface Chosen {
+  name: string;
+  inputs: TensorMapJson;
+}
+
+export function RunScreen() {
+  const models = useResult(() => invoke('models:list', { includeDisabled: false }), []);
+  const { selectedModel, selectModel } = useApp();
+  const list = models.data ?? [];
+  const model = list.find((m) => `${m.name}@${m.version}` === selectedModel) ?? list[0] ?? null;
+  const [chosen, setChosen] = useState<Chosen | null>(null);
+  const [fileError, setFileError] = useState<ErrorInfo | null>(null);
+  const [result, setResult] = useState<InferenceResult | null>(null);
+  const [runError, setRunError] = useState<ErrorInfo | null>(null);
+  const [running, setRunning] = useState(false);
+  const [dragging, setDragging] = useState(false);
+
+  useEffect(() => {
+    setResult(null);
+    setRunError(null);
+  }, [model?.name, model?.version]);
+
+  const take = async (file: File) => {
+    setResult(null);
+    setRunError(null);
+    if (!model) return;
+    try {
+      const inputs = inputsFromFile(file.name, await file.arrayBuffer(), model.card.inputs);
+      setChosen({ name: file.name, inputs });
+      setFileError(null);
+    } catch (error) {
+      setChosen(null);
+      setFileError({
+        code: 'INPUT_INVALID',
+        message: error instanceof InputError ? error.message : 'The file cannot be read.',
+      });
+    }
+  };
+
+  const run = async () => {
+    if (!model || !chosen) return;
+    setRunning(true);
+    const r = await invoke('inference:run', {
+      model: `${model.name}@${model.version}`,
+      inputs: chosen.inputs,
+    });
+    setRunning(false);
+    setResult(r.ok ? r.value : null);
+    setRunError(r.ok ? null : r.error);
+  };
+
+  return (
+    <div className="grid">
+      <Card title="Model and input" testId="run-input">
+        <ErrorNote error={models.error} />
+        {models.data && list.length === 0 ? (
+          <p className="muted">No enabled model. Import one from the Media screen.</p>
+        ) : null}
+        {list.length > 0 ? (
+          <label>
+            <span className="label">Model</span>
+            <select
+              value={model ? `${model.name}@${model.version}` : ''}
+              onChange={(e) => selectModel(e.target.value)}
+              data-testid="run-model"
+            >
+              {list.map((m) => (
+                <option key={`${m.name}@${m.version}`} value={`${m.name}@${m.version}`}>
+                  {m.name} {m.version} ({m.card.task})
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
+        {model ? (
+          <p className="muted small">
+            Takes {model.card.inputs.map((i) => `${i.name} ${i.type}[${i.shape.join(', ')}]`).join(', ')}
+          </p>
+        ) : null}
+        <div
+          className={dragging ? 'drop dragging' : 'drop'}
+          onDragOver={(e) => {
+            e.preventDefault();
+            setDragging(true);
+          }}
+          onDragLeave={() => setDragging(false)}
+          onDrop={(e) => {
+            e.preventDefault();
+            setDragging(false);
+            const f = e.dataTransfer.files[0];
+            if (f) void take(f);
+          }}
+        >
+          <p>Drop an input file here, or</p>
+          <label className="button">
+            Choose a file…
+            <input
+              type="file"
+              accept=".npy,.json"
+              className="visually-hidden"
+              data-testid="run-file"
+              onChange={(e) => {
+                const f = e.target.files?.[0];
+                if (f) void take(f);
+              }}
+            />
+          </label>
+          <p className="muted small">
+            .npy or JSON tensors{available('inference:run') ? '' : ''}. Images: not available in this version.
+          </p>
+          {chosen ? (
+            <p data-testid="run-chosen">
+              <Badge tone="info">ready</Badge> {chosen.name}
+            </p>
+          ) : null}
+        </div>
+        <ErrorNote error={fileError} />
+        <button
+          type="button"
+          className="primary"
+          disabled={!model || !chosen || running}
+          onClick={() => void run()}
+          data-testid="run-go"
+        >
+          {running ? 'Running…' : 'Run'}
+        </button>
+        <ErrorNote error={runError} />
+      </Card>
+      <Card title="Result" testId="run-result">
+        {result ? (
+          <ResultView result={result} />
+        ) : (
+          <p className="muted">Run a model to see its result here.</p>
+        )}
+      </Card>
+      <Card title="Batch jobs" wide testId="run-jobs">
+        {available('jobs:start') ? (
+          <p className="muted">Batch jobs are available from the command line.</p>
+        ) : (
+          <Unavailable what="Batch jobs over a folder" />
+        )}
+      </Card>
+    </div>
+  );
+}
+
+function ResultView({ result }: { result: InferenceResult }) {
+  return (
+    <div className="stack" data-testid="result">
+      <KeyValues
+        rows={[
+          ['Model', `${result.model} ${result.version}`],
+          [
+            'Latency',
+            <span key="l" data-testid="result-latency">
+              {ms(result.latencyMs)}
+            </span>,
+          ],
+          ['Provider', result.provider],
+          [
+            'Output digest',
+            <code key="d" title={result.outputDigest}>
+              {shortHash(result.outputDigest, 24)}
+            </code>,
+          ],
+        ]}
+      />
+      {Object.entries(result.outputs).map(([name, t]) => (
+        <OutputView key={name} name={name} tensor={t} />
+      ))}
+    </div>
+  );
+}
+
+function isProbabilities(t: TensorJson): boolean {
+  if (t.type !== 'float32' && t.type !== 'float64') return false;
+  const last = t.dims[t.dims.length - 1] ?? 0;
+  const rows = t.dims.slice(0, -1).reduce((a, b) => a * b, 1);
+  return rows === 1 && last >= 2 && last <= 10_000;
+}
+
+function OutputView({ name, tensor }: { name: string; tensor: TensorJson }) {
+  const data = Array.isArray(tensor.data) ? tensor.data : Array.from(tensor.data as ArrayLike<number>);
+  if (isProbabilities(tensor)) {
+    const top = topK(data, tensor.dims, 5);
+    const max = Math.max(...top.map((t) => Math.abs(t.value)), 1e-9);
+    return (
+      <div className="stack">
+        <h3>
+          {name}{' '}
+          <span className="muted small">
+            top {top.length} of {tensor.dims[tensor.dims.length - 1]}
+          </span>
+        </h3>
+        <ul className="bars" data-testid="topk">
+          {top.map((t) => (
+            <li key={t.index}>
+              <span className="bar-label">class {t.index}</span>
+              <span className="bar-track">
+                <span className="bar-fill" style={{ width: `${(Math.abs(t.value) / max) * 100}%` }} />
+              </span>
+              <span className="bar-value">{t.value.toFixed(4)}</span>
+            </li>
+          ))}
+        </ul>
+      </div>
+    );
+  }
+  const shown = data.slice(0, 64);
+  return (
+    <div className="stack">
+      <h3>
+        {name}{' '}
+        <span className="muted small">
+          {tensor.type}[{tensor.dims.join(', ')}], {data.length} values
+          {data.length > shown.length ? `, first ${shown.length} shown` : ''}
+        </span>
+      </h3>
+      <table className="table compact" data-testid="tensor-table">
+        <thead>
+          <tr>
+            <th className="num">#</th>
+            <th className="num">value</th>
+          </tr>
+        </thead>
+        <tbody>
+          {shown.map((v, i) => (
+            <tr key={i}>
+              <td className="num">{i}</td>
+              <td className="num">
+                {typeof v === 'number' ? (Number.isInteger(v) ? v : v.toFixed(5)) : String(v)}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,178 @@
+/**
+ * The loopback-only test transport: serves the built renderer and the contract over HTTP on
+ * 127.0.0.1, so Playwright can drive the real UI against the real engine in Debian's Chromium.
+ * It lives under test/ (never in runtime/ or the Electron app's code path): Airlock itself never
+ * opens a socket. POST /invoke/{channel} → dispatch(); GET /events → server-sent events.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import {
+  Airlock,
+  createHandlers,
+  dispatch,
+  type Actor,
+  type CallContext,
+  type Handlers,
+} from '../../runtime/index.js';
+import type { NetworkStatus } from '../../runtime/contract/index.js';
+import { contentTypeOf, resolveAppPath, securityHeaders } from '../../electron/main/policy.js';
+
+export interface LoopbackServer {
+  readonly url: string;
+  readonly airlock: Airlock;
+  readonly handlers: Handlers;
+  close(): Promise<void>;
+}
+
+export interface LoopbackOptions {
+  readonly dataDir: string;
+  /** The built renderer (renderer/dist). */
+  readonly staticDir: string;
+  readonly actor?: Actor;
+}
+
+const MAX_BODY = 64 * 1024 * 1024;
+
+function osActor(): Actor {
+  let name: string;
+  try {
+    name = userInfo().username;
+  } catch {
+    name = process.env['USER'] ?? 'unknown';
+  }
+  return { name, source: `loopback:${process.pid}` };
+}
+
+function json(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v === 'bigint') return v.toString();
+    if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
+      return Array.from(v as unknown as ArrayLike<number | bigint>, (x) =>
+        typeof x === 'bigint' ? x.toString() : x,
+      );
+    }
+    return v;
+  });
+}
+
+async function body(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY) throw new Error('request body too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export async function startLoopbackServer(options: LoopbackOptions): Promise<LoopbackServer> {
+  const airlock = Airlock.open({ dataDir: options.dataDir });
+  const handlers = createHandlers(airlock);
+  const actor = options.actor ?? osActor();
+  const streams = new Set<ServerResponse>();
+  const startedAt = new Date().toISOString();
+  let origin = '';
+
+  const broadcast = (event: string, payload: unknown) => {
+    const line = `data: ${json({ event, payload })}\n\n`;
+    for (const s of streams) s.write(line);
+  };
+
+  const network = (): NetworkStatus => ({
+    transport: 'loopback',
+    locked: false,
+    blockedRequests: 0,
+    dnsRule: null,
+    checks: [
+      { name: 'Bound to 127.0.0.1 only', ok: true, detail: `test transport at ${origin}` },
+      {
+        name: 'Session request filter',
+        ok: false,
+        detail: 'only the desktop app cancels non-app:// requests',
+      },
+    ],
+    checkedAt: startedAt,
+  });
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      // Loopback only, and only for our own origin (no DNS-rebinding, no cross-site POST).
+      if (req.socket.remoteAddress !== '127.0.0.1' || req.headers.host !== origin.replace('http://', '')) {
+        res.writeHead(403).end();
+        return;
+      }
+      const url = new URL(req.url ?? '/', origin);
+      if (req.method === 'POST' && url.pathname.startsWith('/invoke/')) {
+        if (req.headers.origin !== undefined && req.headers.origin !== origin) {
+          res.writeHead(403).end();
+          return;
+        }
+        const name = decodeURIComponent(url.pathname.slice('/invoke/'.length));
+        let request: unknown;
+        try {
+          request = JSON.parse((await body(req)) || '{}');
+        } catch {
+          res.writeHead(400, { 'content-type': 'application/json' });
+          res.end(json({ ok: false, error: { code: 'USAGE', message: 'The request body is not JSON.' } }));
+          return;
+        }
+        const ctx: CallContext = { actor, onProgress: (e) => broadcast('operation:progress', e) };
+        const result =
+          name === 'system:network'
+            ? { ok: true, value: network() }
+            : await dispatch(handlers, name as Parameters<typeof dispatch>[1], request, ctx);
+        res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+        res.end(json(result));
+        return;
+      }
+      if (req.method === 'GET' && url.pathname === '/events') {
+        res.writeHead(200, {
+          'content-type': 'text/event-stream',
+          'cache-control': 'no-store',
+          connection: 'keep-alive',
+        });
+        res.write(': connected\n\n');
+        streams.add(res);
+        req.on('close', () => streams.delete(res));
+        return;
+      }
+      if (req.method !== 'GET') {
+        res.writeHead(405).end();
+        return;
+      }
+      const rel = resolveAppPath(url.pathname);
+      if (rel === null) {
+        res.writeHead(404).end();
+        return;
+      }
+      try {
+        const data = await readFile(join(options.staticDir, rel));
+        res.writeHead(200, securityHeaders(contentTypeOf(rel)));
+        res.end(data);
+      } catch {
+        res.writeHead(404).end();
+      }
+    })().catch(() => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: origin,
+    airlock,
+    handlers,
+    close: async () => {
+      for (const s of streams) s.end();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await airlock.close();
+    },
+  };
+}
