@@ -5,9 +5,13 @@ import { z } from 'zod';
 import { AirlockError, toErrorInfo } from '../errors.js';
 import { importPath, inspectBundle, verifyBundle } from '../import/importer.js';
 import type { CallContext } from './context.js';
+import { authorizeCall, createAuthorizer, withAuthorizer } from '../auth/authorize.js';
+import { createUsersHandlers } from '../auth/handlers.js';
+import { createAuditExportHandlers } from '../audit/handlers.js';
 import { runModel } from './inference.js';
 import { createHardwareHandlers } from './hardware-handlers.js';
 import { createPolicyHandlers } from './policy-handlers.js';
+import { runImage } from '../processing/run-image.js';
 
 export type Handler<K extends ChannelName> = (request: ParsedRequest<K>, ctx: CallContext) => Promise<Response<K>>;
 export type Handlers = { [K in ChannelName]: Handler<K> };
@@ -30,7 +34,13 @@ async function cancellable<T>(airlock: Airlock, operationId: string | undefined,
 
 /** The engine side of the contract: one handler per channel. */
 export function createHandlers(airlock: Airlock): Handlers {
+  return withAuthorizer(createAllHandlers(airlock), createAuthorizer(airlock));
+}
+
+function createAllHandlers(airlock: Airlock): Handlers {
   return {
+    ...createUsersHandlers(airlock),
+    ...createAuditExportHandlers(airlock),
     ...createPolicyHandlers(airlock),
     ...createHardwareHandlers(airlock),
     'system:info': async () => ({
@@ -67,7 +77,7 @@ export function createHandlers(airlock: Airlock): Handlers {
           onProgress: (e) => ctx.onProgress?.({ ...e, operationId: req.operationId ?? 'import' }),
         }),
       ),
-    'inference:run': async (req, ctx) => runModel(airlock, ctx.actor, req.model, req.inputs),
+    'inference:run': async (req, ctx) => (req.image ? runImage(airlock, ctx.actor, req.model, req.image) : runModel(airlock, ctx.actor, req.model, req.inputs ?? {})),
     'audit:list': async (req) => airlock.audit.list(req),
     'audit:verify': async (_req, ctx) => {
       const result = airlock.audit.verify();
@@ -89,6 +99,9 @@ export function createHandlers(airlock: Airlock): Handlers {
 export async function dispatch<K extends ChannelName>(handlers: Handlers, name: K, request: unknown, ctx: CallContext): Promise<Result<Response<K>>> {
   const channel = channels[name];
   if (!channel) return { ok: false, error: { code: 'USAGE', message: `Unknown channel "${String(name)}".` } };
+  // Least privilege (runtime/auth/permissions.ts): refused and audited before the handler runs.
+  const refused = authorizeCall(handlers, name, ctx.actor);
+  if (refused) return { ok: false, error: refused };
   const parsed = channel.request.safeParse(request ?? {});
   if (!parsed.success) {
     return { ok: false, error: { code: 'USAGE', message: `Invalid request for ${name}: ${z.prettifyError(parsed.error)}` } };

@@ -3,6 +3,7 @@ import type { Airlock } from '../airlock.js';
 import type { InferenceResult } from '../contract/inference.js';
 import type { TensorMapJson } from '../contract/tensors.js';
 import { AirlockError, toErrorInfo } from '../errors.js';
+import { postprocessTensors } from '../processing/run-image.js';
 
 /**
  * Runs a model and records it. The output is returned only after its audit record is durable:
@@ -17,13 +18,15 @@ export async function runModel(airlock: Airlock, actor: Actor, ref: string, inpu
       throw new AirlockError('MODEL_DISABLED', `${target} is disabled (${model.disabledReason ?? 'by an admin'}); it cannot run.`);
     }
     const outcome = await airlock.inference.run(model, inputs);
+    // Post-processing only where the card declares it: the plain tensor path does no extra work.
+    const processed = model.card.postprocess?.length ? await postprocessTensors(airlock, model, outcome.outputs) : null;
     airlock.audit.append(actor, {
       action: 'inference.run',
       target,
       outcome: 'success',
       details: { inputDigest: outcome.inputDigest, outputDigest: outcome.outputDigest, latencyMs: Math.round(outcome.latencyMs * 1000) / 1000, provider: outcome.provider },
     });
-    return { model: model.name, version: model.version, ...outcome };
+    return { model: model.name, version: model.version, ...outcome, ...processed };
   } catch (error) {
     const info = toErrorInfo(error);
     if (info.code !== 'AUDIT_WRITE_FAILED') {

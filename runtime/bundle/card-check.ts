@@ -12,7 +12,8 @@ export function parseCard(statement: Statement, files: readonly Pick<BundleFile,
   }
   const card = parsed.data;
   const names = new Set(files.map((f) => f.path));
-  const refs = [card.model, ...(card.labels ? [card.labels] : []), ...(card.samples ?? [])];
+  const stages = card.pipeline ? [card.pipeline.detect, card.pipeline.classify, card.pipeline.recognize].filter((st) => st !== undefined) : [];
+  const refs = [card.model, ...(card.labels ? [card.labels] : []), ...(card.samples ?? []), ...stages.flatMap((st) => [st.model, ...(st.labels ? [st.labels] : [])])];
   for (const ref of refs) {
     if (!names.has(ref)) {
       throw new AirlockError('CARD_INVALID', `The model card refers to "${ref}", which is not a file of the bundle. Ask the publisher for a corrected bundle.`, { details: { file: ref } });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pipelineSchema, postprocessSchema, preprocessSchema } from './processing.js';
 
 /** ONNX element types Airlock accepts in cards and tensors (onnxruntime's names). */
 export const ELEMENT_TYPES = [
@@ -39,12 +40,8 @@ export const tensorSpecSchema = z.object({
 });
 export type TensorSpec = z.infer<typeof tensorSpecSchema>;
 
-/**
- * Pre-processing an engine applies to a raw input before inference (filled by the
- * inference-at-scale issue). Kept open here so v1 cards can already carry it.
- */
-export const preprocessSchema = z.looseObject({ kind: z.string().min(1) });
-export const postprocessSchema = z.looseObject({ kind: z.string().min(1) });
+// Pre- and post-processing steps and pipelines: see processing.ts.
+export { pipelineSchema, postprocessSchema, preprocessSchema };
 
 export const modelCardSchema = z.strictObject({
   name: modelNameSchema,
@@ -67,7 +64,7 @@ export const modelCardSchema = z.strictObject({
   /** Sample inputs shipped in the bundle (payload paths of .json or .npy files). */
   samples: z.array(z.string().min(1)).optional(),
   /** Other models this one chains to, when the bundle is a pipeline. */
-  pipeline: z.unknown().optional(),
+  pipeline: pipelineSchema.optional(),
   extra: z.record(z.string(), z.unknown()).optional(),
 });
 export type ModelCard = z.infer<typeof modelCardSchema>;

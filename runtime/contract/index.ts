@@ -51,6 +51,7 @@ export * from './errors.js';
 export * from './hardware.js';
 export * from './inference.js';
 export * from './models.js';
+export * from './processing.js';
 export * from './policy.js';
 export * from './shell.js';
 export * from './system.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { channel } from './channel.js';
+import type { ProcessedResult } from './processing.js';
 import { tensorMapSchema, type TensorMapJson } from './tensors.js';
 
 export interface InferenceResult {
@@ -11,13 +12,34 @@ export interface InferenceResult {
   /** SHA-256 over the canonical encoding of the inputs / outputs (names, types, dims, bytes). */
   readonly inputDigest: string;
   readonly outputDigest: string;
+  /** What the card's post-processing made of the outputs (labels, text, lines): the first item. */
+  readonly result?: ProcessedResult;
+  /** Post-processed results for every item of the batch, when the card declares post-processing. */
+  readonly results?: readonly ProcessedResult[];
 }
+
+/**
+ * An image as a model input: the engine decodes it and applies the card's pre-processing. A path
+ * is read by the engine (CLI, jobs); a UI sends the bytes. Exactly one of the two.
+ */
+export const imageInputSchema = z
+  .strictObject({
+    path: z.string().min(1).max(4096).optional(),
+    bytes: z.custom<Uint8Array>((v) => v instanceof Uint8Array, 'bytes must be a Uint8Array').optional(),
+    /** File name for messages and the audit record. */
+    name: z.string().min(1).max(500).optional(),
+  })
+  .refine((i) => (i.path === undefined) !== (i.bytes === undefined), 'give exactly one of "path" and "bytes"');
+export type ImageInput = z.infer<typeof imageInputSchema>;
 
 export const inferenceChannels = {
   'inference:run': channel<InferenceResult>()(
-    z.object({
-      model: z.string().min(1).max(200).describe('NAME or NAME@VERSION'),
-      inputs: tensorMapSchema,
-    }),
+    z
+      .object({
+        model: z.string().min(1).max(200).describe('NAME or NAME@VERSION'),
+        inputs: tensorMapSchema.optional(),
+        image: imageInputSchema.optional(),
+      })
+      .refine((r) => (r.inputs === undefined) !== (r.image === undefined), 'give exactly one of "inputs" (tensors) and "image"'),
   ),
 };

@@ -1,10 +1,10 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { Airlock } from '../../airlock.js';
 import { call, createHandlers } from '../../api/handlers.js';
-import { prepareDemoStick, sampleLine } from '../../demo/demo.js';
+import { prepareDemoStick, renderTextImage, sampleLine } from '../../demo/demo.js';
 import { resolveDataDir } from '../../paths.js';
 import type { Command } from '../command.js';
 
@@ -12,7 +12,7 @@ export const demoCommands: Command[] = [
   {
     name: 'demo',
     args: '[--data-dir DIR]',
-    summary: 'Show the whole path offline: key, trust, signed PP-OCR bundles on a stand-in USB stick, import, run, audit.',
+    summary: 'Show the whole path offline: key, trust, signed PP-OCR bundles (and an OCR pipeline) on a stand-in USB stick, import, run, read text in an image, audit.',
     positionals: [0, 0],
     // Opens its own data directory: a fresh temporary one unless --data-dir or AIRLOCK_HOME is given.
     dataDir: false,
@@ -40,11 +40,18 @@ export const demoCommands: Command[] = [
         const result = await call(handlers, 'inference:run', { model: 'ppocr-cls', inputs: { x: sampleLine() } }, c);
         const probs = Array.from(Object.values(result.outputs)[0]!.data as Float32Array);
         say(`   upright (0°): ${(probs[0]! * 100).toFixed(1)}%   upside down (180°): ${(probs[1]! * 100).toFixed(1)}%   in ${result.latencyMs.toFixed(1)} ms on ${result.provider}`);
+        say('5. Operator: reading the text in an image with the ppocr pipeline bundle (detect, orient, recognise)');
+        const page = join(root, 'page.png');
+        await writeFile(page, await renderTextImage(['AIRLOCK 2026', 'offline inference']));
+        const ocr = await call(handlers, 'inference:run', { model: 'ppocr', image: { path: page } }, c);
+        const lines = ocr.result?.kind === 'lines' ? ocr.result.lines : [];
+        for (const line of lines) say(`   "${line.text}" (confidence ${line.confidence.toFixed(3)})`);
+        say(`   ${lines.length} line(s) from ${page} in ${ocr.latencyMs.toFixed(0)} ms`);
         const chain = await call(handlers, 'audit:verify', {}, c);
-        say(`5. Auditor: audit chain ${chain.ok ? 'intact' : 'BROKEN'}: ${chain.count} records, head ${chain.headHash.slice(0, 16)}…`);
+        say(`6. Auditor: audit chain ${chain.ok ? 'intact' : 'BROKEN'}: ${chain.count} records, head ${chain.headHash.slice(0, 16)}…`);
         say(`Try: airlock --data-dir ${dataDir} models   |   airlock --data-dir ${dataDir} audit list`);
         return {
-          json: { root, dataDir, stick: stick.stick, bundles: stick.bundles, imported, inference: { model: result.model, version: result.version, probabilities: probs, latencyMs: result.latencyMs, provider: result.provider }, audit: chain },
+          json: { root, dataDir, stick: stick.stick, bundles: stick.bundles, imported, inference: { model: result.model, version: result.version, probabilities: probs, latencyMs: result.latencyMs, provider: result.provider }, ocr: { image: page, lines }, audit: chain },
           text: chain.ok && imported.rejected === 0 ? 'Demo complete.' : 'Demo finished with problems (see above).',
           exitCode: chain.ok && imported.rejected === 0 ? 0 : 1,
         };

@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
-import { extname } from 'node:path';
+import { extname, resolve } from 'node:path';
 import { call } from '../../api/handlers.js';
 import { tensorMapSchema, type TensorMapJson } from '../../contract/tensors.js';
 import { AirlockError } from '../../errors.js';
 import { parseNpy } from '../../inference/npy.js';
 import { toPlainJson } from '../../inference/tensors.js';
+import { describeResult } from '../../processing/describe.js';
+import { isImageFile } from '../../processing/image.js';
 import { str, type Command } from '../command.js';
 import type { Handlers } from '../../api/handlers.js';
 import type { CallContext } from '../../api/context.js';
@@ -77,9 +79,9 @@ export const modelsCommands: Command[] = [
   {
     name: 'run',
     args: 'NAME[@VERSION] --input FILE [--output FILE]',
-    summary: 'Run a model on a JSON or .npy input; outputs in the same JSON shape.',
+    summary: 'Run a model on an image (PNG, JPEG, WebP...), a JSON tensor map or a .npy file; outputs as JSON, plus the readable result when the card declares post-processing.',
     options: {
-      input: { type: 'string', description: 'input file: JSON tensor map, or .npy for a single-input model' },
+      input: { type: 'string', description: 'input file: an image, a JSON tensor map, or .npy for a single-input model' },
       output: { type: 'string', description: 'write the outputs (JSON) here instead of stdout' },
     },
     positionals: [1, 1],
@@ -88,20 +90,23 @@ export const modelsCommands: Command[] = [
       const input = str(ctx, 'input');
       if (!input) throw new AirlockError('USAGE', '"airlock run" needs --input FILE.');
       const ref = ctx.positionals[0]!;
-      const inputs = await readInputFile(input, ctx.handlers!, ctx, ref);
-      const result = await call(ctx.handlers!, 'inference:run', { model: ref, inputs }, ctx);
+      // Images go to the engine by path: it decodes them and applies the card's pre-processing.
+      const request = isImageFile(input) ? { model: ref, image: { path: resolve(input) } } : { model: ref, inputs: await readInputFile(input, ctx.handlers!, ctx, ref) };
+      const result = await call(ctx.handlers!, 'inference:run', request, ctx);
       const outputs = toPlainJson(result.outputs);
       const output = str(ctx, 'output');
-      if (output) await writeFile(output, JSON.stringify(outputs) + '\n');
+      if (output) await writeFile(output, JSON.stringify(result.result ? { result: result.result, outputs } : outputs) + '\n');
       const summary = `${result.model}@${result.version} on ${result.provider} in ${result.latencyMs.toFixed(2)} ms`;
       const elements = Object.values(outputs).reduce((n, t) => n + t.data.length, 0);
-      const text = output
-        ? `${summary}; outputs written to ${output}`
-        : elements <= 1000
-          ? `${JSON.stringify(outputs)}\n${summary}`
-          : `${summary}; ${Object.entries(outputs).map(([k, t]) => `${k}: ${t.type}[${t.dims.join(', ')}]`).join(', ')} (${elements} values: use --output FILE to save them)`;
+      const text = result.result
+        ? `${describeResult(result.result)}\n${summary}${output ? `; outputs written to ${output}` : ''}`
+        : output
+          ? `${summary}; outputs written to ${output}`
+          : elements <= 1000
+            ? `${JSON.stringify(outputs)}\n${summary}`
+            : `${summary}; ${Object.entries(outputs).map(([k, t]) => `${k}: ${t.type}[${t.dims.join(', ')}]`).join(', ')} (${elements} values: use --output FILE to save them)`;
       return {
-        json: { model: result.model, version: result.version, provider: result.provider, latencyMs: result.latencyMs, inputDigest: result.inputDigest, outputDigest: result.outputDigest, ...(output ? { outputFile: output } : { outputs }) },
+        json: { model: result.model, version: result.version, provider: result.provider, latencyMs: result.latencyMs, inputDigest: result.inputDigest, outputDigest: result.outputDigest, ...(result.result ? { result: result.result } : {}), ...(output ? { outputFile: output } : { outputs }) },
         text,
       };
     },
