@@ -7,6 +7,7 @@ import { DEFAULT_LIMITS, type BundleLimits } from './bundle/limits.js';
 import { openDatabase, type Db } from './db/database.js';
 import { AirlockError } from './errors.js';
 import { InferenceEngine } from './inference/engine.js';
+import { BatchingPool } from './batching/pool.js';
 import { dataPaths, type DataPaths } from './paths.js';
 import { ModelRegistry } from './store/model-registry.js';
 import { ModelStore } from './store/model-store.js';
@@ -38,6 +39,8 @@ export class Airlock {
   readonly registry: ModelRegistry;
   readonly store: ModelStore;
   readonly inference: InferenceEngine;
+  /** Worker threads with dynamic batching, for batch jobs, pipelines and concurrent callers. */
+  readonly batching: BatchingPool;
   readonly installationId: string;
   readonly limits: BundleLimits;
   readonly clockSkewMs: number;
@@ -58,6 +61,7 @@ export class Airlock {
     this.registry = new ModelRegistry(db);
     this.store = new ModelStore(paths, db);
     this.inference = new InferenceEngine(this.store);
+    this.batching = new BatchingPool(this.store);
   }
 
   /** Opens (creating if needed) a data directory and cleans up after any interrupted import. */
@@ -116,6 +120,7 @@ export class Airlock {
   async close(): Promise<void> {
     for (const c of this.operations.values()) c.abort();
     await this.inference.close();
+    await this.batching.close();
     this.db.close();
   }
 }

@@ -1,0 +1,121 @@
+import type { InstalledModel } from '../contract/models.js';
+import type { TensorMapJson } from '../contract/tensors.js';
+import { AirlockError } from '../errors.js';
+import { configKey, DEFAULT_CONFIG, sessionOptions, type SessionConfig } from '../inference/engine.js';
+import type { ModelStore } from '../store/model-store.js';
+import { DEFAULT_BATCHING, DynamicBatcher, type BatchedOutcome, type BatchingOptions } from './batcher.js';
+import { ModelWorker } from './model-worker.js';
+
+interface Entry {
+  readonly worker: ModelWorker;
+  readonly batcher: DynamicBatcher;
+}
+
+export interface PooledRunOptions {
+  readonly config?: SessionConfig;
+  readonly batching?: BatchingOptions;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/**
+ * One worker thread (holding the onnxruntime session) and one dynamic batcher per model graph,
+ * session config and batching setting. The graph's file is re-hashed against its signed digest
+ * before the worker first opens it. Least recently used entries are closed beyond `maxWorkers`.
+ */
+export class BatchingPool {
+  private readonly entries = new Map<string, Promise<Entry>>();
+
+  constructor(
+    private readonly store: ModelStore,
+    private readonly maxWorkers = 4,
+  ) {}
+
+  private async open(
+    model: InstalledModel,
+    config: SessionConfig,
+    batching: BatchingOptions,
+  ): Promise<Entry> {
+    const file = model.files.find((f) => f.path === model.card.model);
+    if (!file)
+      throw new AirlockError(
+        'MODEL_TAMPERED',
+        `${model.name}@${model.version} has no model file recorded; re-import its bundle.`,
+      );
+    if (!(await this.store.check(file.sha256))) {
+      throw new AirlockError(
+        'MODEL_TAMPERED',
+        `The installed file of ${model.name}@${model.version} no longer matches its signed digest: it was changed on disk after install. It will not run; re-import the bundle from the original medium.`,
+        { details: { sha256: file.sha256 } },
+      );
+    }
+    const worker = new ModelWorker(
+      this.store.blobPath(file.sha256),
+      sessionOptions(config),
+      `${model.name}@${model.version} (${model.card.model})`,
+    );
+    try {
+      await worker.opened();
+    } catch (error) {
+      await worker.close();
+      throw error;
+    }
+    const batcher = new DynamicBatcher(
+      model.card.inputs,
+      (feeds, owned) => worker.run(feeds, owned),
+      batching,
+    );
+    return { worker, batcher };
+  }
+
+  private entry(model: InstalledModel, config: SessionConfig, batching: BatchingOptions): Promise<Entry> {
+    const file = model.files.find((f) => f.path === model.card.model);
+    const key = `${file?.sha256 ?? model.bundleSha256}|${model.card.model}|${configKey(config)}|${batching.maxBatchSize}|${batching.maxQueueDelayMs}`;
+    let entry = this.entries.get(key);
+    if (entry) {
+      this.entries.delete(key);
+      this.entries.set(key, entry);
+      return entry;
+    }
+    entry = this.open(model, config, batching);
+    this.entries.set(key, entry);
+    entry.catch(() => this.entries.delete(key));
+    while (this.entries.size > this.maxWorkers) {
+      const oldest = this.entries.keys().next().value as string;
+      const evicted = this.entries.get(oldest)!;
+      this.entries.delete(oldest);
+      void evicted.then((e) => this.closeEntry(e)).catch(() => undefined);
+    }
+    return entry;
+  }
+
+  private async closeEntry(e: Entry): Promise<void> {
+    e.batcher.drain();
+    await e.worker.close();
+  }
+
+  /** The batcher serving a model (opened on first use): for statistics and tests. */
+  async batcher(model: InstalledModel, options: PooledRunOptions = {}): Promise<DynamicBatcher> {
+    return (await this.entry(model, options.config ?? DEFAULT_CONFIG, options.batching ?? DEFAULT_BATCHING))
+      .batcher;
+  }
+
+  /** Runs one request through the model's batcher and worker. */
+  async run(
+    model: InstalledModel,
+    inputs: TensorMapJson,
+    options: PooledRunOptions = {},
+  ): Promise<BatchedOutcome> {
+    const { batcher } = await this.entry(
+      model,
+      options.config ?? DEFAULT_CONFIG,
+      options.batching ?? DEFAULT_BATCHING,
+    );
+    return batcher.submit(inputs, options.signal);
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.entries.values()];
+    this.entries.clear();
+    await Promise.allSettled(all.map(async (e) => this.closeEntry(await e)));
+  }
+}
