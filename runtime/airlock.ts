@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { AuditLog, type Actor, type AuditEvent } from './audit/audit-log.js';
+import { AuditIntegrity } from './audit/integrity.js';
+import { Accounts } from './auth/accounts.js';
+import { SessionManager } from './auth/sessions.js';
 import type { TrustDecision } from './bundle/reader.js';
 import type { Statement } from './bundle/statement.js';
 import { DEFAULT_LIMITS, type BundleLimits } from './bundle/limits.js';
 import { openDatabase, type Db } from './db/database.js';
-import { AirlockError } from './errors.js';
+import { AirlockError, AuditWriteError } from './errors.js';
 import { InferenceEngine } from './inference/engine.js';
 import { BatchingPool } from './batching/pool.js';
 import { dataPaths, type DataPaths } from './paths.js';
@@ -33,6 +36,11 @@ export class Airlock {
   readonly paths: DataPaths;
   readonly db: Db;
   readonly audit: AuditLog;
+  /** Installation key, signed checkpoints, rollback detection (issue 5). */
+  readonly integrity: AuditIntegrity;
+  /** Local accounts and roles; app sessions (issue 5). */
+  readonly accounts: Accounts;
+  readonly sessions: SessionManager;
   readonly trust: TrustStore;
   /** The signed facility policy, revocations and downgrade allowances (docs/trust-policy.md). */
   readonly policy: PolicyStore;
@@ -56,6 +64,9 @@ export class Airlock {
     this.clockSkewMs = options.clockSkewMs ?? 5 * 60_000;
     this.installationId = Airlock.installation(db);
     this.audit = new AuditLog(db, this.installationId, this.now);
+    this.integrity = new AuditIntegrity(db, paths, this.audit, this.now);
+    this.accounts = new Accounts(db, this.audit, this.now);
+    this.sessions = new SessionManager(this.accounts, this.now);
     this.trust = new TrustStore(db);
     this.policy = new PolicyStore(db);
     this.registry = new ModelRegistry(db);
@@ -76,6 +87,13 @@ export class Airlock {
     }
     const db = openDatabase(paths.database, options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs });
     const airlock = new Airlock(options, db, paths);
+    try {
+      // The installation key on first start; refuses a database rolled back to an older copy.
+      airlock.integrity.start();
+    } catch (error) {
+      db.close();
+      throw error;
+    }
     airlock.store.recover();
     return airlock;
   }
@@ -113,6 +131,9 @@ export class Airlock {
       }).immediate();
     } catch (error) {
       if (error instanceof AirlockError) throw error;
+      if (/^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN)/.test(String((error as { code?: unknown }).code))) {
+        throw new AuditWriteError(`The change and its audit record could not be written (${(error as Error).message}); nothing was changed. Free disk space or close other Airlock processes holding the database, then try again.`, { cause: error });
+      }
       throw new AirlockError('IO_ERROR', `The change could not be saved: ${(error as Error).message}. Nothing was changed.`, { cause: error });
     }
   }
@@ -121,6 +142,11 @@ export class Airlock {
     for (const c of this.operations.values()) c.abort();
     await this.inference.close();
     await this.batching.close();
+    try {
+      this.integrity.recordHead();
+    } catch {
+      // The next start compares against the last checkpoint that was written.
+    }
     this.db.close();
   }
 }

@@ -3,5 +3,7 @@ export { Airlock, type AirlockOptions } from './airlock.js';
 export { createHandlers, dispatch, call, type Handlers, type Handler } from './api/handlers.js';
 export type { CallContext } from './api/context.js';
 export type { Actor } from './audit/audit-log.js';
+export { SessionManager } from './auth/sessions.js';
+export { SessionTransport } from './auth/transport.js';
 export { resolveDataDir } from './paths.js';
 export { AirlockError, toErrorInfo } from './errors.js';

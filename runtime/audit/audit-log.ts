@@ -1,4 +1,5 @@
 import type { AuditOutcome, AuditRecord, AuditVerifyReport } from '../contract/audit.js';
+import type { Role } from '../contract/users.js';
 import type { Db } from '../db/database.js';
 import { AuditWriteError } from '../errors.js';
 import { canonicalJson } from '../util/canonical-json.js';
@@ -12,6 +13,13 @@ export interface Actor {
   readonly name: string;
   /** `cli:<pid>`, `app:<pid>`, `test:<pid>` ... */
   readonly source: string;
+  /**
+   * The account's role, set by authentication (runtime/auth). An actor without one may use only
+   * the public sign-in channels; dispatch refuses everything else with ROLE_FORBIDDEN.
+   */
+  readonly role?: Role | undefined;
+  /** The session id (not the secret token) for app sign-ins, so `auth:logout` knows which to end. */
+  readonly session?: string | undefined;
 }
 
 export interface AuditEvent {
@@ -90,6 +98,11 @@ export class AuditLog {
   private readonly insert;
   private readonly last;
   readonly installation: string;
+  /**
+   * Called after each append that committed on its own (not inside a caller's transaction) with
+   * the new head; the integrity service writes signed checkpoints from here. Errors are its own.
+   */
+  afterCommit: ((head: { count: number; hash: string }) => void) | null = null;
 
   constructor(
     private readonly db: Db,
@@ -111,45 +124,59 @@ export class AuditLog {
 
   /** Appends several events in one transaction (one fsync): all or none. */
   appendMany(actor: Actor, events: readonly AuditEvent[]): AuditRecord[] {
+    let records: AuditRecord[];
     try {
-      return this.db.transaction(() => {
-        const head = this.last.get() as { seq: number; hash: string } | undefined;
-        let seq = head?.seq ?? 0;
-        let prev = head?.hash ?? GENESIS_HASH;
-        const ts = this.now().toISOString();
-        const out: AuditRecord[] = [];
-        for (const event of events) {
-          seq += 1;
-          const row: Omit<AuditRow, 'hash'> = {
-            seq,
-            ts,
-            actor: actor.name,
-            source: actor.source,
-            installation: this.installation,
-            action: event.action,
-            target: event.target,
-            outcome: event.outcome,
-            details: canonicalJson(event.details ?? {}),
-            prev_hash: prev,
-          };
-          const full: AuditRow = { ...row, hash: recordHash(row) };
-          this.insert.run(full);
-          prev = full.hash;
-          out.push(toRecord(full));
-        }
-        return out;
-      }).immediate();
+      records = this.db
+        .transaction(() => {
+          const head = this.head();
+          let seq = head.count;
+          let prev = head.hash;
+          const ts = this.now().toISOString();
+          const out: AuditRecord[] = [];
+          for (const event of events) {
+            seq += 1;
+            const row: Omit<AuditRow, 'hash'> = {
+              seq,
+              ts,
+              actor: actor.name,
+              source: actor.source,
+              installation: this.installation,
+              action: event.action,
+              target: event.target,
+              outcome: event.outcome,
+              details: canonicalJson(event.details ?? {}),
+              prev_hash: prev,
+            };
+            const full: AuditRow = { ...row, hash: recordHash(row) };
+            this.insert.run(full);
+            prev = full.hash;
+            out.push(toRecord(full));
+          }
+          return out;
+        })
+        .immediate();
     } catch (cause) {
       throw new AuditWriteError(
         `The audit log could not be written (${(cause as Error).message}); the action was not carried out. Free disk space or close other Airlock processes holding the database, then try again.`,
         { cause },
       );
     }
+    if (!this.db.inTransaction && records.length > 0) {
+      const last = records.at(-1)!;
+      try {
+        this.afterCommit?.({ count: last.seq, hash: last.hash });
+      } catch {
+        // A checkpoint that could not be written is retried after the next append; the record is safe.
+      }
+    }
+    return records;
   }
 
   head(): { count: number; hash: string } {
     const head = this.last.get() as { seq: number; hash: string } | undefined;
-    return { count: head?.seq ?? 0, hash: head?.hash ?? GENESIS_HASH };
+    if (head) return { count: head.seq, hash: head.hash };
+    const anchor = archiveAnchor(this.db);
+    return anchor ? { count: anchor.seq, hash: anchor.hash } : { count: 0, hash: GENESIS_HASH };
   }
 
   list(query: AuditQuery = {}): AuditRecord[] {
@@ -175,10 +202,14 @@ export class AuditLog {
 
   /** Recomputes the whole chain in one pass and names the first record that breaks it. */
   verify(): AuditVerifyReport {
-    let expectedSeq = 1;
-    let prev = GENESIS_HASH;
-    let count = 0;
-    const rows = this.db.prepare('SELECT * FROM audit_log ORDER BY seq ASC').iterate() as IterableIterator<AuditRow>;
+    // Records moved to a sealed archive by retention: the chain continues from the archive's head.
+    const anchor = archiveAnchor(this.db);
+    let expectedSeq = (anchor?.seq ?? 0) + 1;
+    let prev = anchor?.hash ?? GENESIS_HASH;
+    let count = anchor?.seq ?? 0;
+    const rows = this.db
+      .prepare('SELECT * FROM audit_log ORDER BY seq ASC')
+      .iterate() as IterableIterator<AuditRow>;
     for (const row of rows) {
       const broken = checkRow(row, expectedSeq, prev);
       if (broken) {
@@ -191,6 +222,18 @@ export class AuditLog {
     }
     return { ok: true, count, headHash: prev, firstBroken: null };
   }
+}
+
+/** Where the chain stands after the records retention moved out of the table, if any. */
+export function archiveAnchor(db: Db): { seq: number; hash: string } | null {
+  const table = db
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_archives'")
+    .get();
+  if (!table) return null;
+  const row = db
+    .prepare('SELECT to_seq AS seq, head_hash AS hash FROM audit_archives ORDER BY to_seq DESC LIMIT 1')
+    .get() as { seq: number; hash: string } | undefined;
+  return row ?? null;
 }
 
 function checkRow(row: AuditRow, expectedSeq: number, prev: string): { seq: number; reason: string } | null {
@@ -208,7 +251,10 @@ function checkRow(row: AuditRow, expectedSeq: number, prev: string): { seq: numb
   }
   const { hash, ...rest } = row;
   if (recordHash(rest) !== hash) {
-    return { seq: row.seq, reason: `record ${row.seq} was altered after it was written (its hash does not match its contents)` };
+    return {
+      seq: row.seq,
+      reason: `record ${row.seq} was altered after it was written (its hash does not match its contents)`,
+    };
   }
   return null;
 }

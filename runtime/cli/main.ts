@@ -109,7 +109,7 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     return fail(2, new UsageError(`"airlock ${command.name}" takes ${command.args || 'no arguments'}.\n${usage(command)}`));
   }
 
-  const actor = osActor();
+  let actor = osActor();
   const dataDirFlag = typeof values['data-dir'] === 'string' ? values['data-dir'] : undefined;
   const controller = new AbortController();
   const onSignal = () => controller.abort();
@@ -119,6 +119,9 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
   let airlock: Airlock | null = null;
   try {
     if (command.dataDir) airlock = Airlock.open({ dataDir: resolveDataDir(dataDirFlag, io.env) });
+    // Peer authentication (runtime/auth): the OS user must map to an account (the first becomes
+    // admin); an unmapped one is refused with AUTH_FAILED and the refusal is audited.
+    if (airlock) actor = airlock.accounts.authenticateOsUser(actor);
     const ctx: CliContext = {
       values,
       positionals,

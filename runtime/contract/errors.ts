@@ -18,6 +18,7 @@ export const ERROR_CODES = [
   // audit log
   'AUDIT_WRITE_FAILED',
   'AUDIT_CHAIN_BROKEN',
+  'AUDIT_ROLLBACK',
   // keys and trust store
   'KEY_INVALID',
   'KEY_EXISTS',

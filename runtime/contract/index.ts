@@ -4,7 +4,7 @@
  * `Handlers`. Each domain keeps its channels in its own file; add a domain's object below.
  */
 import type { AnyChannel, ParsedRequestOf, ProgressEvent, RequestOf, ResponseOf } from './channel.js';
-import { auditChannels } from './audit.js';
+import { auditChannels, auditExportChannels } from './audit.js';
 import { bundleChannels } from './bundle.js';
 import { hardwareChannels } from './hardware.js';
 import { inferenceChannels } from './inference.js';
@@ -12,6 +12,7 @@ import { modelsChannels } from './models.js';
 import { policyChannels } from './policy.js';
 import { systemChannels } from './system.js';
 import { trustChannels } from './trust.js';
+import { usersChannels } from './users.js';
 
 export const channels = {
   ...systemChannels,
@@ -21,6 +22,8 @@ export const channels = {
   ...inferenceChannels,
   ...hardwareChannels,
   ...auditChannels,
+  ...auditExportChannels,
+  ...usersChannels,
   ...policyChannels,
 } as const satisfies Record<string, AnyChannel>;
 
@@ -57,3 +60,4 @@ export * from './shell.js';
 export * from './system.js';
 export * from './tensors.js';
 export * from './trust.js';
+export * from './users.js';

@@ -37,7 +37,7 @@ export function publisher(): Publisher {
   return generateSigningKey();
 }
 
-export const testActor = { name: 'tester', source: `test:${process.pid}` } as const;
+export const testActor = { name: 'tester', source: `test:${process.pid}`, role: 'admin' } as const;
 export const ctx: CallContext = { actor: testActor };
 
 export interface Env {

@@ -29,7 +29,8 @@ export const demoCommands: Command[] = [
       const airlock = Airlock.open({ dataDir });
       try {
         const handlers = createHandlers(airlock);
-        const c = { ...ctx, actor: ctx.actor };
+        // Its own data directory: the OS user who runs the demo is (or becomes) its admin.
+        const c = { ...ctx, actor: airlock.accounts.authenticateOsUser(ctx.actor) };
         say(`2. Facility admin: trusting the publisher key (data directory ${dataDir})`);
         const existing = (await call(handlers, 'trust:list', {}, c)).find((k) => k.keyId === stick.keyId);
         if (!existing) await call(handlers, 'trust:add', { name: `demo-publisher-${stick.keyId.slice(0, 8)}`, publicKeyPem: await readFile(stick.publicKey, 'utf8') }, c);

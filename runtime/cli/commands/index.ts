@@ -1,5 +1,7 @@
 import type { Command } from '../command.js';
 import { auditCommands } from './audit.js';
+import { auditExportCommands } from './audit-export.js';
+import { usersCommands } from './users.js';
 import { bundleCommands } from './bundle.js';
 import { demoCommands } from './demo.js';
 import { hardwareCommands } from './hardware.js';
@@ -17,5 +19,7 @@ export const COMMANDS: readonly Command[] = [
   ...modelsCommands,
   ...hardwareCommands,
   ...auditCommands,
+  ...auditExportCommands,
+  ...usersCommands,
   ...demoCommands,
 ];

@@ -1,0 +1,315 @@
+import { createHash, sign } from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Airlock } from '../airlock.js';
+import type { AuditExportReport, SignedCheckpoint } from '../contract/audit.js';
+import type { ProgressEvent } from '../contract/channel.js';
+import { AirlockError, throwIfAborted } from '../errors.js';
+import { archiveAnchor, type Actor } from './audit-log.js';
+
+export const EXPORT_FORMAT = 'airlock.audit.export/v1';
+export const RECORD_FIELDS = [
+  'seq',
+  'ts',
+  'actor',
+  'source',
+  'installation',
+  'action',
+  'target',
+  'outcome',
+  'details',
+  'prevHash',
+  'hash',
+] as const;
+
+/** Where the standalone verifier lives: beside this file in the sources, or found from dist/. */
+export function verifierPath(): string {
+  const candidates = [
+    new URL('./verifier/verify-export.js', import.meta.url),
+    new URL('../../../runtime/audit/verifier/verify-export.js', import.meta.url),
+  ];
+  for (const c of candidates) {
+    const p = fileURLToPath(c);
+    if (existsSync(p)) return p;
+  }
+  throw new AirlockError(
+    'NOT_FOUND',
+    'The standalone verifier (runtime/audit/verifier/verify-export.js) is missing from this installation; reinstall Airlock.',
+  );
+}
+
+export interface ExportOptions {
+  readonly out: string;
+  readonly from?: string | undefined;
+  readonly to?: string | undefined;
+  readonly signal?: AbortSignal | undefined;
+  readonly onProgress?: ((e: ProgressEvent) => void) | undefined;
+  /** Internal: an exact seq range (retention archives), not audited as an export. */
+  readonly seqRange?: { readonly fromSeq: number; readonly toSeq: number };
+  readonly kind?: 'export' | 'archive';
+}
+
+type RawRow = [number, string, string, string, string, string, string, string, string, string, string];
+
+/** A file written in large chunks with its SHA-256 computed on the way. */
+class DigestWriter {
+  private readonly fd: number;
+  private readonly hash = createHash('sha256');
+  private parts: string[] = [];
+  private pending = 0;
+  bytes = 0;
+
+  constructor(readonly file: string) {
+    this.fd = openSync(file, 'wx', 0o644);
+  }
+
+  write(text: string): void {
+    this.parts.push(text);
+    this.pending += text.length;
+    if (this.pending > 1 << 20) this.flush();
+  }
+
+  private flush(): void {
+    if (this.parts.length === 0) return;
+    const buf = Buffer.from(this.parts.join(''));
+    this.parts = [];
+    this.pending = 0;
+    this.hash.update(buf);
+    this.bytes += buf.length;
+    let off = 0;
+    while (off < buf.length) off += writeSync(this.fd, buf, off);
+  }
+
+  close(): { name: string; sha256: string; bytes: number } {
+    this.flush();
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+    return { name: basename(this.file), sha256: this.hash.digest('hex'), bytes: this.bytes };
+  }
+}
+
+function writeWhole(
+  dir: string,
+  name: string,
+  data: string | Buffer,
+): { name: string; sha256: string; bytes: number } {
+  const w = new DigestWriter(join(dir, name));
+  w.write(typeof data === 'string' ? data : data.toString('utf8'));
+  return w.close();
+}
+
+/** CSV cell: quoted when needed; a leading = + - @ gets a ' so spreadsheets do not run it as a formula. */
+function csvCell(value: string | number): string {
+  let s = String(value);
+  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function isoOrNull(value: string | undefined): string | null {
+  if (value === undefined) return null;
+  const t = Date.parse(value);
+  if (Number.isNaN(t))
+    throw new AirlockError(
+      'USAGE',
+      `"${value}" is not a date and time; use ISO 8601, e.g. 2026-01-31T00:00:00Z.`,
+    );
+  return new Date(t).toISOString();
+}
+
+function ensureEmptyTarget(out: string): void {
+  if (!existsSync(out)) return;
+  if (!statSync(out).isDirectory())
+    throw new AirlockError(
+      'USAGE',
+      `${out} exists and is not a folder. Choose a new or empty folder for the export.`,
+    );
+  if (readdirSync(out).length > 0)
+    throw new AirlockError(
+      'USAGE',
+      `${out} is not empty. Choose a new or empty folder, so that no earlier export is mixed with this one.`,
+    );
+}
+
+/**
+ * Writes an export an auditor can check anywhere with plain node: records.jsonl and records.csv,
+ * checkpoint.json (signed over the first toSeq records), checkpoints.jsonl (the periodic
+ * checkpoints inside the range), installation.pub.pem, manifest.json (+ manifest.sig) with the
+ * digest of every file and the anchor of a partial range, and verify.js. Written to a temporary
+ * sibling folder, recorded in the audit log, and only then renamed into place: an export that
+ * cannot be recorded does not appear (AU-5). See docs/audit-export.md.
+ */
+export function exportAudit(airlock: Airlock, actor: Actor, options: ExportOptions): AuditExportReport {
+  const out = resolve(options.out);
+  ensureEmptyTarget(out);
+  const integrity = airlock.integrity;
+  const db = airlock.db;
+  const from = isoOrNull(options.from);
+  const to = isoOrNull(options.to);
+  if (from && to && from > to)
+    throw new AirlockError('USAGE', `--from ${options.from} is after --to ${options.to}.`);
+
+  // A checkpoint at each export over the whole log (stored, and the file outside the database).
+  const full = options.kind === 'archive' ? null : integrity.checkpoint();
+  const head = airlock.audit.head();
+  const anchorSeq = archiveAnchor(db)?.seq ?? 0;
+  let fromSeq: number;
+  let toSeq: number;
+  if (options.seqRange) {
+    ({ fromSeq, toSeq } = options.seqRange);
+  } else {
+    fromSeq = from
+      ? ((db.prepare('SELECT min(seq) FROM audit_log WHERE ts >= ?').pluck().get(from) as number | null) ??
+        head.count + 1)
+      : anchorSeq + 1;
+    toSeq = to
+      ? ((db
+          .prepare('SELECT max(seq) FROM audit_log WHERE ts <= ? AND seq <= ?')
+          .pluck()
+          .get(to, head.count) as number | null) ?? 0)
+      : head.count;
+  }
+  fromSeq = Math.max(fromSeq, anchorSeq + 1);
+  if (toSeq < fromSeq) {
+    throw new AirlockError(
+      'NOT_FOUND',
+      `No audit records ${from ? `from ${from} ` : ''}${to ? `up to ${to}` : ''} are in the database${anchorSeq ? ` (records up to ${anchorSeq} are in sealed archives under ${join(airlock.paths.root, 'audit-archive')})` : ''}. Widen the range.`,
+    );
+  }
+
+  const checkpoint: SignedCheckpoint =
+    full && toSeq === full.body.treeSize ? full : integrity.makeCheckpoint(toSeq).checkpoint;
+  const anchor = integrity.frontierAt(fromSeq - 1);
+  const anchorHash = integrity.hashAt(fromSeq - 1);
+  const key = integrity.key();
+
+  const parent = dirname(out);
+  mkdirSync(parent, { recursive: true });
+  const tmp = join(parent, `.${basename(out)}.partial-${process.pid}`);
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp);
+  try {
+    const jsonl = new DigestWriter(join(tmp, 'records.jsonl'));
+    const csv = new DigestWriter(join(tmp, 'records.csv'));
+    csv.write('seq,ts,actor,source,installation,action,target,outcome,details,prev_hash,hash\r\n');
+    const total = toSeq - fromSeq + 1;
+    let done = 0;
+    const rows = db
+      .prepare(
+        'SELECT seq, ts, actor, source, installation, action, target, outcome, details, prev_hash, hash FROM audit_log WHERE seq BETWEEN ? AND ? ORDER BY seq',
+      )
+      .raw()
+      .iterate(fromSeq, toSeq) as IterableIterator<RawRow>;
+    for (const row of rows) {
+      const [seq, ts, a, source, installation, action, target, outcome, details, prevHash, hash] = row;
+      jsonl.write(
+        JSON.stringify({
+          seq,
+          ts,
+          actor: a,
+          source,
+          installation,
+          action,
+          target,
+          outcome,
+          details,
+          prevHash,
+          hash,
+        }) + '\n',
+      );
+      csv.write(row.map(csvCell).join(',') + '\r\n');
+      done += 1;
+      if (done % 50_000 === 0) {
+        throwIfAborted(options.signal, 'The audit export');
+        options.onProgress?.({
+          operationId: 'audit-export',
+          phase: 'records',
+          done,
+          total,
+          rate: null,
+          unit: 'items',
+        });
+      }
+    }
+    if (done !== total)
+      throw new AirlockError(
+        'AUDIT_CHAIN_BROKEN',
+        `Records ${fromSeq}..${toSeq} should be ${total} rows but the database has ${done}; run "airlock audit verify".`,
+      );
+    const files = [jsonl.close(), csv.close()];
+    files.push(writeWhole(tmp, 'checkpoint.json', JSON.stringify(checkpoint, null, 2) + '\n'));
+    const periodic = integrity.storedCheckpoints(fromSeq, toSeq);
+    files.push(writeWhole(tmp, 'checkpoints.jsonl', periodic.map((c) => JSON.stringify(c) + '\n').join('')));
+    files.push(writeWhole(tmp, 'installation.pub.pem', key.publicKeyPem));
+    files.push(writeWhole(tmp, 'verify.js', readFileSync(verifierPath())));
+    const archives = db
+      .prepare(
+        'SELECT from_seq AS fromSeq, to_seq AS toSeq, head_hash AS headHash, merkle_root AS merkleRoot, dir, manifest_sha256 AS manifestSha256 FROM audit_archives ORDER BY to_seq',
+      )
+      .all();
+    const manifest = {
+      format: EXPORT_FORMAT,
+      kind: options.kind ?? 'export',
+      createdAt: airlock.now().toISOString(),
+      createdBy: { name: actor.name, role: actor.role ?? null, source: actor.source },
+      installation: airlock.installationId,
+      keyId: key.keyId,
+      range: { from, to, fromSeq, toSeq, count: total },
+      // The chain and Merkle tree before the first exported record: its hash and the roots of the
+      // perfect subtrees over records 1..fromSeq-1 (RFC 6962), bound by the signed checkpoint.
+      anchor: { seq: fromSeq - 1, hash: anchorHash, frontier: anchor.roots() },
+      archives,
+      files,
+    };
+    const manifestText = JSON.stringify(manifest, null, 2) + '\n';
+    const manifestFile = writeWhole(tmp, 'manifest.json', manifestText);
+    writeWhole(
+      tmp,
+      'manifest.sig',
+      sign(null, Buffer.from(manifestText), key.privateKey).toString('base64') + '\n',
+    );
+    writeWhole(
+      tmp,
+      'README.txt',
+      `Airlock audit ${options.kind ?? 'export'}: records ${fromSeq}..${toSeq} of installation ${airlock.installationId}.\n` +
+        `Check it on any machine with Node.js 18 or newer:  node verify.js   (or: node verify.js THIS_FOLDER)\n` +
+        `Pin the installation key you hold on record:       node verify.js --key-id ${key.keyId}\n` +
+        `Prove that one record is in the signed tree:       node verify.js --prove SEQ\n`,
+    );
+    if (options.kind !== 'archive') {
+      airlock.audit.append(actor, {
+        action: 'audit.export',
+        target: out,
+        outcome: 'success',
+        details: {
+          from,
+          to,
+          fromSeq,
+          toSeq,
+          count: total,
+          manifestSha256: manifestFile.sha256,
+          merkleRoot: checkpoint.body.merkleRoot,
+        },
+      });
+    }
+    if (existsSync(out)) rmdirSync(out);
+    renameSync(tmp, out);
+    return { dir: out, fromSeq, toSeq, count: total, files: [...files, manifestFile], checkpoint };
+  } catch (error) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw error;
+  }
+}

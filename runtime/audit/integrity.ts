@@ -1,0 +1,459 @@
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import type { AuditSettings, CheckpointBody, InclusionProof, SignedCheckpoint } from '../contract/audit.js';
+import type { Db } from '../db/database.js';
+import { AirlockError } from '../errors.js';
+import { keyIdOf } from '../crypto/keys.js';
+import type { DataPaths } from '../paths.js';
+import { canonicalJson } from '../util/canonical-json.js';
+import { archiveAnchor, GENESIS_HASH, type Actor, type AuditLog } from './audit-log.js';
+import { inclusionPath, leafHash, MerkleFrontier, rootFromPath } from './merkle.js';
+
+export const INSTALLATION_KEY_FILE = 'installation.key';
+export const INSTALLATION_PUB_FILE = 'installation.pub';
+/** The latest signed checkpoint, kept outside the database to detect a rolled-back database file. */
+export const CHECKPOINT_FILE = 'audit-checkpoint.json';
+export const DEFAULT_CHECKPOINT_EVERY = 1000;
+
+/** The engine itself, for records it writes on its own (key creation, missing checkpoint file). */
+export const SYSTEM_ACTOR: Actor = { name: 'airlock', source: `engine:${process.pid}`, role: 'admin' };
+
+export interface InstallationKey {
+  readonly privateKey: KeyObject;
+  readonly publicKey: KeyObject;
+  readonly publicKeyPem: string;
+  readonly keyId: string;
+}
+
+interface CheckpointRow {
+  tree_size: number;
+  head_hash: string;
+  merkle_root: string;
+  frontier: string;
+  body: string;
+  signature: string;
+}
+
+/** Writes a file so that it is either the old or the new one after a crash: temp file, fsync, rename. */
+export function writeFileDurable(file: string, data: string | Uint8Array, mode = 0o644): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w', mode);
+  try {
+    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+}
+
+export function signCheckpoint(body: CheckpointBody, key: KeyObject): SignedCheckpoint {
+  return { body, signature: sign(null, Buffer.from(canonicalJson(body)), key).toString('base64') };
+}
+
+export function checkpointSignatureValid(cp: SignedCheckpoint, publicKey: KeyObject): boolean {
+  try {
+    return verify(null, Buffer.from(canonicalJson(cp.body)), publicKey, Buffer.from(cp.signature, 'base64'));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Integrity beyond the hash chain (NIST AU-9(3), AU-10): the installation's own Ed25519 key,
+ * signed checkpoints over the log (record count, head hash, RFC 6962 Merkle root) every N
+ * records, at each export and at close, and a copy of the latest outside the database so that a
+ * database file rolled back to an older copy is refused at start (AUDIT_ROLLBACK).
+ */
+export class AuditIntegrity {
+  private keyCache: InstallationKey | null = null;
+  private lastCheckpointSize = 0;
+  private checkpointing = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly paths: DataPaths,
+    private readonly audit: AuditLog,
+    private readonly now: () => Date,
+  ) {}
+
+  get checkpointFile(): string {
+    return join(this.paths.keys, CHECKPOINT_FILE);
+  }
+
+  /** At every start: the key (made on first start), the rollback check, and the checkpoint hook. */
+  start(): void {
+    this.key();
+    this.checkRollback();
+    this.lastCheckpointSize = this.latest()?.tree_size ?? 0;
+    this.audit.afterCommit = (head) => {
+      if (head.count - this.lastCheckpointSize >= this.settings().checkpointEvery) this.checkpoint();
+    };
+  }
+
+  /** The installation key; made (and its creation recorded) on first start. */
+  key(): InstallationKey {
+    if (this.keyCache) return this.keyCache;
+    const keyFile = join(this.paths.keys, INSTALLATION_KEY_FILE);
+    const pubFile = join(this.paths.keys, INSTALLATION_PUB_FILE);
+    const recorded = this.setting('audit.key.id');
+    if (!existsSync(keyFile)) {
+      mkdirSync(this.paths.keys, { recursive: true, mode: 0o700 });
+      const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+      const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+      writeFileDurable(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 0o600);
+      writeFileDurable(pubFile, publicKeyPem);
+      const keyId = keyIdOf(publicKey);
+      // Recorded in the log itself: an exported log names the key that must have signed it.
+      this.db
+        .transaction(() => {
+          this.db
+            .prepare(
+              "INSERT INTO settings (key, value) VALUES ('audit.key.id', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )
+            .run(keyId);
+          this.audit.append(SYSTEM_ACTOR, {
+            action: 'audit.key.create',
+            target: keyId,
+            outcome: recorded ? 'failure' : 'success',
+            details: {
+              keyId,
+              publicKeyPem,
+              ...(recorded ? { replaces: recorded, reason: 'the installation key file was missing' } : {}),
+            },
+          });
+        })
+        .immediate();
+    }
+    let privateKey: KeyObject;
+    try {
+      privateKey = createPrivateKey(readFileSync(keyFile, 'utf8'));
+    } catch (cause) {
+      throw new AirlockError(
+        'KEY_INVALID',
+        `The installation key ${keyFile} cannot be read (${(cause as Error).message}). Restore it from backup; the audit log cannot be signed without it.`,
+        { cause },
+      );
+    }
+    const publicKey = createPublicKey(privateKey);
+    const keyId = keyIdOf(publicKey);
+    if (this.setting('audit.key.id') === null) {
+      // A data directory from before issue 5 whose key folder already existed: record adoption.
+      this.db
+        .transaction(() => {
+          this.db.prepare("INSERT INTO settings (key, value) VALUES ('audit.key.id', ?)").run(keyId);
+          this.audit.append(SYSTEM_ACTOR, {
+            action: 'audit.key.create',
+            target: keyId,
+            outcome: 'success',
+            details: { keyId, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() },
+          });
+        })
+        .immediate();
+    }
+    this.keyCache = {
+      privateKey,
+      publicKey,
+      publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      keyId,
+    };
+    return this.keyCache;
+  }
+
+  settings(): AuditSettings {
+    const every = Number(this.setting('audit.checkpointEvery') ?? DEFAULT_CHECKPOINT_EVERY);
+    const days = this.setting('audit.retentionDays');
+    return { checkpointEvery: every, retentionDays: days === null ? null : Number(days) };
+  }
+
+  configure(
+    actor: Actor,
+    change: { checkpointEvery?: number | undefined; retentionDays?: number | null | undefined },
+  ): AuditSettings {
+    const before = this.settings();
+    const put = this.db.prepare(
+      'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
+    );
+    this.db
+      .transaction(() => {
+        if (change.checkpointEvery !== undefined)
+          put.run('audit.checkpointEvery', String(change.checkpointEvery));
+        if (change.retentionDays === null)
+          this.db.prepare("DELETE FROM settings WHERE key = 'audit.retentionDays'").run();
+        else if (change.retentionDays !== undefined)
+          put.run('audit.retentionDays', String(change.retentionDays));
+        this.audit.append(actor, {
+          action: 'audit.configure',
+          target: 'audit_log',
+          outcome: 'success',
+          details: { before, after: this.settings() },
+        });
+      })
+      .immediate();
+    return this.settings();
+  }
+
+  latest(): CheckpointRow | undefined {
+    return this.db.prepare('SELECT * FROM audit_checkpoints ORDER BY tree_size DESC LIMIT 1').get() as
+      CheckpointRow | undefined;
+  }
+
+  /** Checkpoints stored in the database with tree sizes in [from, to]. */
+  storedCheckpoints(from: number, to: number): SignedCheckpoint[] {
+    const rows = this.db
+      .prepare(
+        'SELECT body, signature FROM audit_checkpoints WHERE tree_size BETWEEN ? AND ? ORDER BY tree_size',
+      )
+      .all(from, to) as CheckpointRow[];
+    return rows.map((r) => ({ body: JSON.parse(r.body) as CheckpointBody, signature: r.signature }));
+  }
+
+  /**
+   * The Merkle frontier of the first `size` records: from the nearest stored checkpoint or
+   * archive boundary at or below `size`, plus the records after it.
+   */
+  frontierAt(size: number): MerkleFrontier {
+    const base = this.db
+      .prepare(
+        `SELECT tree_size AS size, frontier FROM audit_checkpoints WHERE tree_size <= @size
+         UNION ALL SELECT to_seq AS size, frontier FROM audit_archives WHERE to_seq <= @size
+         ORDER BY size DESC LIMIT 1`,
+      )
+      .get({ size }) as { size: number; frontier: string } | undefined;
+    const frontier = base
+      ? new MerkleFrontier(base.size, JSON.parse(base.frontier) as string[])
+      : new MerkleFrontier();
+    const anchor = archiveAnchor(this.db);
+    if (anchor && frontier.size < anchor.seq) {
+      throw new AirlockError(
+        'AUDIT_CHAIN_BROKEN',
+        `Records up to ${anchor.seq} are archived but no archive boundary at or below ${size} was found; the archive table is damaged.`,
+      );
+    }
+    const rows = this.db
+      .prepare('SELECT seq, hash FROM audit_log WHERE seq > ? AND seq <= ? ORDER BY seq')
+      .raw()
+      .iterate(frontier.size, size) as IterableIterator<[number, string]>;
+    for (const [seq, hash] of rows) {
+      if (seq !== frontier.size + 1)
+        throw new AirlockError(
+          'AUDIT_CHAIN_BROKEN',
+          `Audit record ${frontier.size + 1} is missing; run "airlock audit verify".`,
+        );
+      frontier.pushRecord(hash);
+    }
+    if (frontier.size !== size)
+      throw new AirlockError('NOT_FOUND', `The audit log has ${frontier.size} records, not ${size}.`);
+    return frontier;
+  }
+
+  /** Signs a checkpoint over the first `size` records (default: all) without storing it. */
+  makeCheckpoint(size?: number): { checkpoint: SignedCheckpoint; frontier: MerkleFrontier } {
+    const head = this.audit.head();
+    const treeSize = size ?? head.count;
+    const frontier = this.frontierAt(treeSize);
+    const headHash =
+      treeSize === 0 ? GENESIS_HASH : treeSize === head.count ? head.hash : this.hashAt(treeSize);
+    const key = this.key();
+    const body: CheckpointBody = {
+      type: 'airlock.audit.checkpoint/v1',
+      installation: this.audit.installation,
+      treeSize,
+      headHash,
+      merkleRoot: frontier.root().toString('hex'),
+      ts: this.now().toISOString(),
+      keyId: key.keyId,
+    };
+    return { checkpoint: signCheckpoint(body, key.privateKey), frontier };
+  }
+
+  hashAt(seq: number): string {
+    if (seq === 0) return GENESIS_HASH;
+    const hash = this.db.prepare('SELECT hash FROM audit_log WHERE seq = ?').pluck().get(seq) as
+      string | undefined;
+    if (hash) return hash;
+    const archived = this.db
+      .prepare('SELECT head_hash FROM audit_archives WHERE to_seq = ?')
+      .pluck()
+      .get(seq) as string | undefined;
+    if (archived) return archived;
+    throw new AirlockError(
+      'NOT_FOUND',
+      `Audit record ${seq} is not in the database (it may be in a sealed archive).`,
+    );
+  }
+
+  /** Writes a signed checkpoint over the whole log: stored in the database and in the file outside it. */
+  checkpoint(): SignedCheckpoint {
+    if (this.checkpointing) return this.readFile() ?? this.makeCheckpoint().checkpoint;
+    this.checkpointing = true;
+    try {
+      const result = this.db
+        .transaction(() => {
+          const { checkpoint, frontier } = this.makeCheckpoint();
+          const existing = this.db
+            .prepare('SELECT body, signature FROM audit_checkpoints WHERE tree_size = ?')
+            .get(checkpoint.body.treeSize) as CheckpointRow | undefined;
+          if (existing)
+            return { body: JSON.parse(existing.body) as CheckpointBody, signature: existing.signature };
+          this.db
+            .prepare(
+              'INSERT INTO audit_checkpoints (tree_size, ts, head_hash, merkle_root, frontier, key_id, body, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+            )
+            .run(
+              checkpoint.body.treeSize,
+              checkpoint.body.ts,
+              checkpoint.body.headHash,
+              checkpoint.body.merkleRoot,
+              JSON.stringify(frontier.roots()),
+              checkpoint.body.keyId,
+              canonicalJson(checkpoint.body),
+              checkpoint.signature,
+            );
+          return checkpoint;
+        })
+        .immediate();
+      this.lastCheckpointSize = result.body.treeSize;
+      this.writeFile(result);
+      return result;
+    } finally {
+      this.checkpointing = false;
+    }
+  }
+
+  /** At close: the file outside the database learns the head even between checkpoints. */
+  recordHead(): void {
+    const onFile = this.readFile();
+    const head = this.audit.head();
+    if (onFile && onFile.body.treeSize === head.count && onFile.body.headHash === head.hash) return;
+    if (onFile && onFile.body.treeSize > head.count) return;
+    this.writeFile(this.makeCheckpoint().checkpoint);
+  }
+
+  writeFile(cp: SignedCheckpoint): void {
+    mkdirSync(this.paths.keys, { recursive: true, mode: 0o700 });
+    writeFileDurable(this.checkpointFile, JSON.stringify(cp, null, 2) + '\n');
+  }
+
+  readFile(): SignedCheckpoint | null {
+    if (!existsSync(this.checkpointFile)) return null;
+    try {
+      return JSON.parse(readFileSync(this.checkpointFile, 'utf8')) as SignedCheckpoint;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * Compares the checkpoint kept outside the database with the database. Fewer records than the
+   * file names, or a different record at that position, means the database file was replaced by
+   * an older (or another) copy: refused with AUDIT_ROLLBACK, nothing written.
+   */
+  checkRollback(): void {
+    const file = this.checkpointFile;
+    if (!existsSync(file)) {
+      if (this.latest()) {
+        this.audit.append(SYSTEM_ACTOR, {
+          action: 'audit.checkpoint.missing',
+          target: file,
+          outcome: 'failure',
+          details: {
+            reason: 'the checkpoint file outside the database was missing at start; a new one was written',
+          },
+        });
+        this.checkpoint();
+      }
+      return;
+    }
+    const cp = this.readFile();
+    const fail = (why: string, details: Record<string, unknown>) => {
+      throw new AirlockError(
+        'AUDIT_ROLLBACK',
+        `The audit log in ${this.paths.database} is not the one this installation last signed: ${why}. The database file was probably restored from an older copy or replaced. Keep both files as evidence. If the restore was deliberate, move ${file} aside (keep it) and start again; the missing checkpoint is recorded.`,
+        { details },
+      );
+    };
+    if (!cp || typeof cp.body?.treeSize !== 'number' || !checkpointSignatureValid(cp, this.key().publicKey)) {
+      fail(`the checkpoint file ${file} is unreadable or not signed by this installation's key`, { file });
+      return;
+    }
+    if (cp.body.installation !== this.audit.installation) {
+      fail(
+        `the checkpoint file belongs to installation ${cp.body.installation}, the database to ${this.audit.installation}`,
+        { file },
+      );
+    }
+    const head = this.audit.head();
+    if (head.count < cp.body.treeSize) {
+      fail(
+        `the database holds ${head.count} audit records but the signed checkpoint of ${cp.body.ts} covers ${cp.body.treeSize}`,
+        { records: head.count, checkpoint: cp.body.treeSize, checkpointTs: cp.body.ts },
+      );
+    }
+    let at: string | null;
+    try {
+      at = this.hashAt(cp.body.treeSize);
+    } catch {
+      at = null; // archived below a boundary: the archive's own seal covers it
+    }
+    if (at !== null && at !== cp.body.headHash) {
+      fail(`record ${cp.body.treeSize} differs from the one the signed checkpoint of ${cp.body.ts} names`, {
+        seq: cp.body.treeSize,
+        expected: cp.body.headHash,
+        found: at,
+      });
+    }
+  }
+
+  /** An RFC 6962 inclusion proof of record `seq` in the tree of all records now. */
+  prove(seq: number): InclusionProof {
+    const anchor = archiveAnchor(this.db);
+    if (anchor)
+      throw new AirlockError(
+        'NOT_FOUND',
+        `Records up to ${anchor.seq} were moved to a sealed archive; prove records with "node verify.js --prove SEQ" in the archive or an export.`,
+      );
+    const hashes = this.db.prepare('SELECT hash FROM audit_log ORDER BY seq').pluck().all() as string[];
+    if (seq > hashes.length)
+      throw new AirlockError('NOT_FOUND', `There is no audit record ${seq} (the log has ${hashes.length}).`);
+    const leaves = hashes.map(leafHash);
+    const frontier = new MerkleFrontier();
+    for (const l of leaves) frontier.push(l);
+    const path = inclusionPath(leaves, seq - 1);
+    const root = frontier.root();
+    const check = rootFromPath(leaves[seq - 1]!, seq - 1, leaves.length, path);
+    if (!check?.equals(root))
+      throw new AirlockError('INTERNAL', 'The inclusion proof does not reproduce the root; this is a bug.');
+    return {
+      seq,
+      treeSize: leaves.length,
+      leafHash: leaves[seq - 1]!.toString('hex'),
+      path: path.map((p) => p.toString('hex')),
+      merkleRoot: root.toString('hex'),
+    };
+  }
+
+  private setting(key: string): string | null {
+    return (
+      (this.db.prepare('SELECT value FROM settings WHERE key = ?').pluck().get(key) as string | undefined) ??
+      null
+    );
+  }
+}

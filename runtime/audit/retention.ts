@@ -1,0 +1,106 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Airlock } from '../airlock.js';
+import type { AuditArchiveReport } from '../contract/audit.js';
+import { AirlockError } from '../errors.js';
+import { archiveAnchor, type Actor } from './audit-log.js';
+import { exportAudit } from './export.js';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Retention (NIST AU-11): records older than N days move into a sealed archive folder under the
+ * data directory: the same format as an export (records, signed checkpoint over records 1..K,
+ * signed manifest, verify.js), so the same verifier checks it. Then, in ONE transaction, the
+ * archived rows leave audit_log through the only path that deletes them (the append-only
+ * trigger is dropped and recreated inside that transaction), the archive's boundary (last seq,
+ * its hash, the Merkle frontier, the manifest digest) goes into audit_archives, and an
+ * `audit.archive` record is appended. The chain continues: the next record links to record K,
+ * and AuditLog.verify() starts from the boundary. Nothing is dropped without a sealed copy.
+ */
+export function archiveOldRecords(
+  airlock: Airlock,
+  actor: Actor,
+  olderThanDays?: number,
+): AuditArchiveReport {
+  const days = olderThanDays ?? airlock.integrity.settings().retentionDays;
+  if (days === null || days === undefined) {
+    throw new AirlockError(
+      'USAGE',
+      'No retention period is set. Set one with "airlock audit retention --days N" (or pass --older-than-days N).',
+    );
+  }
+  const db = airlock.db;
+  const cutoff = new Date(airlock.now().getTime() - days * DAY_MS).toISOString();
+  const anchorSeq = archiveAnchor(db)?.seq ?? 0;
+  const toSeq =
+    (db.prepare('SELECT max(seq) FROM audit_log WHERE ts < ?').pluck().get(cutoff) as number | null) ?? 0;
+  if (toSeq <= anchorSeq)
+    return {
+      archived: false,
+      fromSeq: anchorSeq + 1,
+      toSeq: anchorSeq,
+      count: 0,
+      dir: null,
+      manifestSha256: null,
+    };
+  const fromSeq = anchorSeq + 1;
+  const dir = join(
+    airlock.paths.root,
+    'audit-archive',
+    `${String(fromSeq).padStart(10, '0')}-${String(toSeq).padStart(10, '0')}`,
+  );
+  const report = exportAudit(airlock, actor, { out: dir, seqRange: { fromSeq, toSeq }, kind: 'archive' });
+  const manifestSha256 = createHash('sha256')
+    .update(readFileSync(join(dir, 'manifest.json')))
+    .digest('hex');
+  const frontier = airlock.integrity.frontierAt(toSeq);
+  const headHash = report.checkpoint.body.headHash;
+  db.transaction(() => {
+    const present = db
+      .prepare('SELECT count(*) FROM audit_log WHERE seq BETWEEN ? AND ?')
+      .pluck()
+      .get(fromSeq, toSeq) as number;
+    if (present !== toSeq - fromSeq + 1)
+      throw new AirlockError(
+        'AUDIT_CHAIN_BROKEN',
+        `Records ${fromSeq}..${toSeq} are not all in the database; nothing was archived. Run "airlock audit verify".`,
+      );
+    // The one deletion path of audit_log: inside this transaction, with the sealed copy on disk.
+    db.exec('DROP TRIGGER audit_log_no_delete');
+    db.prepare('DELETE FROM audit_log WHERE seq BETWEEN ? AND ?').run(fromSeq, toSeq);
+    db.exec(
+      "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;",
+    );
+    db.prepare(
+      'INSERT INTO audit_archives (to_seq, from_seq, head_hash, merkle_root, frontier, dir, manifest_sha256, ts, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ).run(
+      toSeq,
+      fromSeq,
+      headHash,
+      report.checkpoint.body.merkleRoot,
+      JSON.stringify(frontier.roots()),
+      dir,
+      manifestSha256,
+      airlock.now().toISOString(),
+      actor.name,
+    );
+    airlock.audit.append(actor, {
+      action: 'audit.archive',
+      target: dir,
+      outcome: 'success',
+      details: {
+        fromSeq,
+        toSeq,
+        count: report.count,
+        olderThanDays: days,
+        cutoff,
+        headHash,
+        merkleRoot: report.checkpoint.body.merkleRoot,
+        manifestSha256,
+      },
+    });
+  }).immediate();
+  return { archived: true, fromSeq, toSeq, count: report.count, dir, manifestSha256 };
+}

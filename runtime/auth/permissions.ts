@@ -1,0 +1,79 @@
+import type { ChannelName } from '../contract/index.js';
+import type { Role } from '../contract/users.js';
+
+/** Who may call a channel: no account needed, any signed-in account, or these roles. */
+export type Access = 'public' | 'signed-in' | readonly Role[];
+
+const ADMIN: readonly Role[] = ['admin'];
+const OPERATE: readonly Role[] = ['admin', 'operator'];
+const AUDIT: readonly Role[] = ['admin', 'auditor'];
+
+/**
+ * Least privilege, enforced in dispatch for every transport. admin: trust keys, policy, imports,
+ * accounts (and what an operator does); operator: run models, batch jobs, benchmarks; auditor:
+ * read, verify and export the audit log. Reading what is installed is open to every account.
+ * A channel missing from this table (a new one) falls back to its domain's rule, else admin only.
+ */
+export const CHANNEL_ACCESS: Partial<Record<ChannelName, Access>> & Record<string, Access> = {
+  'auth:status': 'public',
+  'auth:setup': 'public',
+  'auth:login': 'public',
+  'auth:logout': 'public',
+  'auth:change-password': 'signed-in',
+  'system:info': 'signed-in',
+  'system:network': 'signed-in',
+  'operation:cancel': 'signed-in',
+  'trust:list': 'signed-in',
+  'trust:add': ADMIN,
+  'trust:remove': ADMIN,
+  'bundle:inspect': OPERATE,
+  'bundle:verify': OPERATE,
+  'models:list': 'signed-in',
+  'models:get': 'signed-in',
+  'models:import': ADMIN,
+  'inference:run': OPERATE,
+  'hardware:probe': OPERATE,
+  'hardware:get': 'signed-in',
+  'policy:show': 'signed-in',
+  'policy:apply': ADMIN,
+  'policy:allow-downgrade': ADMIN,
+  'revocations:list': 'signed-in',
+  'revocations:import': ADMIN,
+  'audit:list': AUDIT,
+  'audit:verify': AUDIT,
+  'audit:export': AUDIT,
+  'audit:checkpoint': AUDIT,
+  'audit:prove': AUDIT,
+  'audit:settings': AUDIT,
+  'audit:configure': ADMIN,
+  'audit:archive': ADMIN,
+  'users:list': ADMIN,
+  'users:add': ADMIN,
+  'users:remove': ADMIN,
+  'users:set-role': ADMIN,
+  'users:set-password': ADMIN,
+  'users:map': ADMIN,
+  'users:unmap': ADMIN,
+};
+
+/** Domains whose channels not listed above follow one rule (issue 4's benchmarks, batch jobs). */
+export const DOMAIN_ACCESS: Readonly<Record<string, Access>> = {
+  bench: OPERATE,
+  jobs: OPERATE,
+  batch: OPERATE,
+  inference: OPERATE,
+  media: OPERATE,
+  processing: OPERATE,
+};
+
+export function accessFor(channel: string): Access {
+  return CHANNEL_ACCESS[channel] ?? DOMAIN_ACCESS[channel.split(':')[0] ?? ''] ?? ADMIN;
+}
+
+/** True when an actor with this role (undefined: not signed in) may call the channel. */
+export function allowed(channel: string, role: Role | undefined): boolean {
+  const access = accessFor(channel);
+  if (access === 'public') return true;
+  if (role === undefined) return false;
+  return access === 'signed-in' || access.includes(role);
+}

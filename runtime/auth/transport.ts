@@ -1,0 +1,75 @@
+import type { Airlock } from '../airlock.js';
+import { dispatch, type Handlers } from '../api/handlers.js';
+import type { Actor } from '../audit/audit-log.js';
+import type { ProgressEvent } from '../contract/channel.js';
+import type { Result } from '../contract/errors.js';
+import type { ChannelName, Response } from '../contract/index.js';
+import { toErrorInfo } from '../errors.js';
+
+/**
+ * One signed-in connection (an app window, a test client). It keeps the session token that
+ * `auth:setup` / `auth:login` return, turns it into the Actor of every later call through the
+ * SessionManager, and forgets it on `auth:logout` or when the session has expired. Before sign-in
+ * calls carry an actor without a role, so only the public `auth:*` channels pass dispatch.
+ *
+ * Electron main makes one per window: `new SessionTransport(airlock, handlers, `app:${pid}`)` and
+ * answers each IPC call with `transport.invoke(name, request)`.
+ */
+export class SessionTransport {
+  private token: string | null = null;
+
+  constructor(
+    private readonly airlock: Airlock,
+    private readonly handlers: Handlers,
+    private readonly source: string,
+  ) {}
+
+  get signedIn(): boolean {
+    return this.token !== null;
+  }
+
+  private actor(): Actor {
+    if (this.token === null) return { name: 'anonymous', source: this.source };
+    return this.airlock.sessions.actorFor(this.token);
+  }
+
+  async invoke<K extends ChannelName>(
+    name: K,
+    request: unknown,
+    options: { signal?: AbortSignal; onProgress?: (e: ProgressEvent) => void } = {},
+  ): Promise<Result<Response<K>>> {
+    let actor: Actor;
+    try {
+      actor = this.actor();
+    } catch (error) {
+      // Expired or unknown session: forget it, record it, and ask for sign-in again.
+      this.token = null;
+      const info = toErrorInfo(error);
+      try {
+        this.airlock.audit.append(
+          { name: String(info.details?.['account'] ?? 'anonymous'), source: this.source },
+          {
+            action: 'auth.session',
+            target: name,
+            outcome: 'refused',
+            details: { reason: info.details?.['reason'] ?? null },
+          },
+        );
+      } catch (auditError) {
+        return { ok: false, error: toErrorInfo(auditError) };
+      }
+      return { ok: false, error: info };
+    }
+    const result = await dispatch(this.handlers, name, request, {
+      actor,
+      signal: options.signal,
+      onProgress: options.onProgress,
+    });
+    if (result.ok && (name === 'auth:login' || name === 'auth:setup'))
+      this.token = (result.value as Response<'auth:login'>).token;
+    if (name === 'auth:logout' || name === 'auth:change-password') {
+      if (result.ok) this.token = null;
+    }
+    return result;
+  }
+}
