@@ -14,7 +14,7 @@ import type { ImportItem, ImportReport } from '../contract/models.js';
 import { AirlockError, toErrorInfo } from '../errors.js';
 import { compareIo, readModelIo } from '../inference/model-io.js';
 import type { Staging } from '../store/model-store.js';
-import { consumeDowngrade } from '../policy/actions.js';
+import { checkStatementRevocation, consumeDowngrade } from '../policy/actions.js';
 
 export interface WorkOptions {
   readonly signal?: AbortSignal | undefined;
@@ -70,6 +70,7 @@ export async function verifyIntoStaging(airlock: Airlock, path: string, options:
       },
     });
     const card = parseCard(read.statement, read.files);
+    checkStatementRevocation(airlock, read.envelope, `${card.name}@${card.version}`);
     compareIo(card, await readModelIo(staging.fileFor(card.model)));
     return { read, card, staging };
   } catch (error) {

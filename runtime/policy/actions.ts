@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import semver from 'semver';
 import type { Actor } from '../audit/audit-log.js';
 import type { Airlock } from '../airlock.js';
@@ -14,7 +15,7 @@ import {
   type PolicyVersion,
   type RevocationImport,
 } from '../contract/policy.js';
-import { envelopeSchema } from '../crypto/dsse.js';
+import { envelopeSchema, type Envelope } from '../crypto/dsse.js';
 import { keyIdOf, parsePublicKey } from '../crypto/keys.js';
 import { AirlockError, toErrorInfo } from '../errors.js';
 import type { ResolvedKey } from '../trust/trust-store.js';
@@ -171,16 +172,18 @@ export async function importRevocations(
       const disabled: { name: string; version: string; reason: string }[] = [];
       for (const model of airlock.registry.list()) {
         if (!model.enabled) continue;
-        const bundle = airlock.policy.bundleRevocation(model.bundleSha256);
+        const row = airlock.db
+          .prepare('SELECT envelope FROM models WHERE name = ? AND version = ?')
+          .pluck()
+          .get(model.name, model.version) as string;
+        const stored = envelopeSchema.parse(JSON.parse(row));
+        const bundle =
+          airlock.policy.bundleRevocation(model.bundleSha256) ??
+          airlock.policy.bundleRevocation(statementDigest(stored));
         let reason: string | null = bundle
           ? `bundle ${model.bundleSha256.slice(0, 16)}… revoked by revocation list #${list.number}${bundle.reason ? `: ${bundle.reason}` : ''}`
           : null;
         if (!reason && newKeys.size > 0) {
-          const row = airlock.db
-            .prepare('SELECT envelope FROM models WHERE name = ? AND version = ?')
-            .pluck()
-            .get(model.name, model.version) as string;
-          const stored = envelopeSchema.parse(JSON.parse(row));
           const hit = stored.signatures.filter((s) => newKeys.has(s.keyid));
           if (hit.length > 0) {
             try {
@@ -274,4 +277,29 @@ export function consumeDowngrade(
     );
   airlock.policy.useDowngrade(allowance, actor.name, airlock.now());
   return { grantedBy: allowance.grantedBy, grantedAt: allowance.grantedAt, highWater: high };
+}
+
+/**
+ * SHA-256 of a bundle's signed statement (the decoded DSSE payload). Unlike the file digest it
+ * survives re-signing and repacking, so a revoked bundle stays revoked under either.
+ */
+export function statementDigest(envelope: Pick<Envelope, 'payload'>): string {
+  return createHash('sha256').update(Buffer.from(envelope.payload, 'base64')).digest('hex');
+}
+
+/** REVOKED when the bundle's signed statement digest is on a revocation list. */
+export function checkStatementRevocation(
+  airlock: Airlock,
+  envelope: Pick<Envelope, 'payload'>,
+  label: string,
+): void {
+  const digest = statementDigest(envelope);
+  const revoked = airlock.policy.bundleRevocation(digest);
+  if (revoked) {
+    throw new AirlockError(
+      'REVOKED',
+      `This bundle of ${label} carries a signed statement (${digest.slice(0, 16)}…) that this facility revoked${revoked.reason ? ` (${revoked.reason})` : ''}, whatever file it arrived in. It is never installed; ask the publisher for a replacement.`,
+      { details: { statementSha256: digest, reason: revoked.reason } },
+    );
+  }
 }

@@ -8,6 +8,7 @@ import {
   ctx,
   environment,
   publisher,
+  readTar,
   signedBundle,
   type Env,
   type Publisher,
@@ -15,6 +16,7 @@ import {
 import { fullSnapshot, policyFile, revocationFile } from './policy-helpers.js';
 import { signBundle } from '../../runtime/bundle/writer.js';
 import { sha256File } from '../../runtime/util/hash.js';
+import { statementDigest } from '../../runtime/policy/actions.js';
 
 let env: Env;
 let admin: Publisher;
@@ -281,6 +283,32 @@ describe('revocation lists', () => {
       ctx,
     );
     expect(result.disabled.map((d) => d.name)).toEqual(['classifier']);
+    const again = await importOne(bundle);
+    expect(again.error?.code).toBe('REVOKED');
+  });
+
+  it('revoking a signed statement catches re-signed and repacked copies of the bundle', async () => {
+    const bundle = await signedBundle(env.root, env.pub);
+    await importOne(bundle);
+    const envelope = JSON.parse(
+      (await readTar(bundle)).find((e) => e.name === 'envelope.json')!.data!.toString('utf8'),
+    );
+    const result = await call(
+      env.handlers,
+      'revocations:import',
+      {
+        path: await revocationFile(
+          env.root,
+          { bundles: [{ sha256: statementDigest(envelope), reason: 'recalled' }] },
+          [admin],
+        ),
+      },
+      ctx,
+    );
+    expect(result.disabled.map((d) => d.name)).toEqual(['classifier']);
+    const before = (await sha256File(bundle)).sha256;
+    await signBundle(bundle, publisher().privateKeyPem);
+    expect((await sha256File(bundle)).sha256).not.toBe(before);
     const again = await importOne(bundle);
     expect(again.error?.code).toBe('REVOKED');
   });

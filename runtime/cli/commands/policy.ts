@@ -1,3 +1,4 @@
+import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { call } from '../../api/handlers.js';
 import {
@@ -18,7 +19,8 @@ import {
   signDocumentEnvelope,
   writeEnvelope,
 } from '../../policy/signed-document.js';
-import { sha256File } from '../../util/hash.js';
+import { readBundle } from '../../bundle/reader.js';
+import { statementDigest } from '../../policy/actions.js';
 import { str, type CliContext, type Command } from '../command.js';
 import { z } from 'zod';
 
@@ -252,21 +254,23 @@ export const policyCommands: Command[] = [
           reason,
         });
       const bundles = [];
-      for (const b of list(ctx, 'bundle'))
-        bundles.push({
-          sha256: hex.test(b)
-            ? b
-            : (
-                await sha256File(b).catch((cause: unknown) =>
-                  Promise.reject(
-                    new AirlockError('NOT_FOUND', `Cannot read bundle ${b}: ${(cause as Error).message}.`, {
-                      cause,
-                    }),
-                  ),
-                )
-              ).sha256,
-          reason,
-        });
+      for (const b of list(ctx, 'bundle')) {
+        if (hex.test(b)) {
+          bundles.push({ sha256: b, reason });
+          continue;
+        }
+        // A bundle file: revoke its file digest and its signed statement's digest, so that a
+        // re-signed or repacked copy is refused too.
+        let read;
+        try {
+          read = await readBundle(createReadStream(b), { trust: null, skipPayload: true });
+        } catch (cause) {
+          throw new AirlockError('NOT_FOUND', `Cannot read bundle ${b}: ${(cause as Error).message}.`, {
+            cause,
+          });
+        }
+        bundles.push({ sha256: read.sha256, reason }, { sha256: statementDigest(read.envelope), reason });
+      }
       if (keys.length + bundles.length === 0)
         throw new AirlockError('USAGE', 'A revocation list names at least one --key or --bundle.');
       const input: RevocationListInput = {
