@@ -12,6 +12,7 @@ import { runModel } from './inference.js';
 import { createHardwareHandlers } from './hardware-handlers.js';
 import { createPolicyHandlers } from './policy-handlers.js';
 import { runImage } from '../processing/run-image.js';
+import { createJobsHandlers } from '../jobs/handlers.js';
 
 export type Handler<K extends ChannelName> = (request: ParsedRequest<K>, ctx: CallContext) => Promise<Response<K>>;
 export type Handlers = { [K in ChannelName]: Handler<K> };
@@ -39,6 +40,7 @@ export function createHandlers(airlock: Airlock): Handlers {
 
 function createAllHandlers(airlock: Airlock): Handlers {
   return {
+    ...createJobsHandlers(airlock),
     ...createUsersHandlers(airlock),
     ...createAuditExportHandlers(airlock),
     ...createPolicyHandlers(airlock),

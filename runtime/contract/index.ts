@@ -8,6 +8,7 @@ import { auditChannels, auditExportChannels } from './audit.js';
 import { bundleChannels } from './bundle.js';
 import { hardwareChannels } from './hardware.js';
 import { inferenceChannels } from './inference.js';
+import { jobsChannels } from './jobs.js';
 import { modelsChannels } from './models.js';
 import { policyChannels } from './policy.js';
 import { systemChannels } from './system.js';
@@ -20,6 +21,7 @@ export const channels = {
   ...bundleChannels,
   ...modelsChannels,
   ...inferenceChannels,
+  ...jobsChannels,
   ...hardwareChannels,
   ...auditChannels,
   ...auditExportChannels,
@@ -53,6 +55,7 @@ export * from './channel.js';
 export * from './errors.js';
 export * from './hardware.js';
 export * from './inference.js';
+export * from './jobs.js';
 export * from './models.js';
 export * from './processing.js';
 export * from './policy.js';

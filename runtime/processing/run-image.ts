@@ -81,7 +81,14 @@ export async function inferImage(
   const spec = images[0]!;
   const prepared = await prepareImage(image, knownSteps(card.preprocess, ref), spec);
   const inputs: TensorMapJson = { [spec.name]: prepared.tensor };
-  const outcome = await airlock.inference.run(model, inputs, config);
+  const outcome = options.run
+    ? {
+        outputs: await options.run(model, inputs),
+        provider: config.executionProvider,
+        inputDigest: digestTensors(inputs),
+        outputDigest: '',
+      }
+    : await airlock.inference.run(model, inputs, config);
   const labels = await modelLabels(airlock.store, model);
   const results = postprocess(
     knownPostSteps(card.postprocess, ref),
@@ -91,7 +98,10 @@ export async function inferImage(
     prepared.geometry,
   );
   return {
-    ...outcome,
+    outputs: outcome.outputs,
+    provider: outcome.provider,
+    inputDigest: outcome.inputDigest,
+    outputDigest: outcome.outputDigest || digestTensors(outcome.outputs),
     latencyMs: performance.now() - started,
     ...(results ? { result: results[0]!, results } : {}),
   };

@@ -13,7 +13,7 @@ import { createHandlers, type Handlers } from '../../runtime/api/handlers.js';
 import type { CallContext } from '../../runtime/api/context.js';
 import { prepareDemoStick } from '../../runtime/demo/demo.js';
 
-export const actor = { name: 'tester', source: `test:${process.pid}` } as const;
+export const actor = { name: 'tester', source: `test:${process.pid}`, role: 'admin' } as const;
 export const ctx: CallContext = { actor };
 
 export interface OcrEnv {

@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
 import { auditCommands } from './audit.js';
+import { batchCommands } from './batch.js';
 import { auditExportCommands } from './audit-export.js';
 import { usersCommands } from './users.js';
 import { bundleCommands } from './bundle.js';
@@ -17,6 +18,7 @@ export const COMMANDS: readonly Command[] = [
   ...policyCommands,
   ...bundleCommands,
   ...modelsCommands,
+  ...batchCommands,
   ...hardwareCommands,
   ...auditCommands,
   ...auditExportCommands,

@@ -49,7 +49,8 @@ export const modelsCommands: Command[] = [
     positionals: [1, 1],
     dataDir: true,
     async run(ctx) {
-      const report = await call(ctx.handlers!, 'models:import', { path: ctx.positionals[0], operationId: randomUUID() }, ctx);
+      // The bar on a terminal: the engine's progress events go to the CLI's reporter.
+      const report = await call(ctx.handlers!, 'models:import', { path: ctx.positionals[0], operationId: randomUUID() }, { actor: ctx.actor, signal: ctx.signal, onProgress: ctx.progress });
       const lines = report.items.map((i) =>
         i.outcome === 'rejected'
           ? `REFUSED    ${i.path}: [${i.error?.code}] ${i.error?.message}`
