@@ -10,6 +10,7 @@ import { createUsersHandlers } from '../auth/handlers.js';
 import { createAuditExportHandlers } from '../audit/handlers.js';
 import { runModel } from './inference.js';
 import { createHardwareHandlers } from './hardware-handlers.js';
+import { createBenchHandlers } from './bench-handlers.js';
 import { createPolicyHandlers } from './policy-handlers.js';
 import { runImage } from '../processing/run-image.js';
 import { createJobsHandlers } from '../jobs/handlers.js';
@@ -45,6 +46,7 @@ function createAllHandlers(airlock: Airlock): Handlers {
     ...createAuditExportHandlers(airlock),
     ...createPolicyHandlers(airlock),
     ...createHardwareHandlers(airlock),
+    ...createBenchHandlers(airlock),
     'system:info': async () => ({
       version: VERSION,
       dataDir: airlock.paths.root,

@@ -5,6 +5,7 @@
  */
 import type { AnyChannel, ParsedRequestOf, ProgressEvent, RequestOf, ResponseOf } from './channel.js';
 import { auditChannels, auditExportChannels } from './audit.js';
+import { benchChannels } from './bench.js';
 import { bundleChannels } from './bundle.js';
 import { hardwareChannels } from './hardware.js';
 import { inferenceChannels } from './inference.js';
@@ -23,6 +24,7 @@ export const channels = {
   ...inferenceChannels,
   ...jobsChannels,
   ...hardwareChannels,
+  ...benchChannels,
   ...auditChannels,
   ...auditExportChannels,
   ...usersChannels,
@@ -49,6 +51,7 @@ export function isChannelName(value: unknown): value is ChannelName {
 }
 
 export * from './audit.js';
+export * from './bench.js';
 export * from './bundle.js';
 export * from './card.js';
 export * from './channel.js';

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import * as si from 'systeminformation';
 import * as ort from 'onnxruntime-node';
 import type { CpuInfo, HardwareProfile, OsInfo, ProviderStatus } from '../contract/hardware.js';
@@ -45,9 +46,27 @@ export async function machineFacts(): Promise<MachineFacts> {
     kernel: os.kernel,
     arch,
   };
-  const gpus = gpusFrom(graphics.controllers);
+  const gpus = await withNvidiaDriver(gpusFrom(graphics.controllers));
   const fingerprint = machineFingerprint({ cpu: cpuInfo, memoryTotalBytes: mem.total, gpus, os: osInfo });
   return { cpu: cpuInfo, memory: { totalBytes: mem.total }, os: osInfo, gpus, fingerprint };
+}
+
+/**
+ * systeminformation takes the NVIDIA driver version from nvidia-smi, matched to lspci by PCI bus
+ * address; in VMs whose two tools disagree on the address it is left out. The kernel module's
+ * own version line (/proc/driver/nvidia/version, Linux) fills the gap.
+ */
+export async function withNvidiaDriver(gpus: GpuInfo[]): Promise<GpuInfo[]> {
+  if (
+    process.platform !== 'linux' ||
+    !gpus.some((g) => g.driver === null && /nvidia/i.test(`${g.vendor} ${g.model}`))
+  )
+    return gpus;
+  const text = await readFile('/proc/driver/nvidia/version', 'utf8').catch(() => '');
+  const version = /Kernel Module(?:\s+for\s+\S+)?\s+(\d+(?:\.\d+)+)/.exec(text)?.[1] ?? null;
+  return gpus.map((g) =>
+    g.driver === null && /nvidia/i.test(`${g.vendor} ${g.model}`) ? { ...g, driver: version } : g,
+  );
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
 import { auditCommands } from './audit.js';
+import { benchCommands } from './bench.js';
 import { batchCommands } from './batch.js';
 import { auditExportCommands } from './audit-export.js';
 import { usersCommands } from './users.js';
@@ -20,6 +21,7 @@ export const COMMANDS: readonly Command[] = [
   ...modelsCommands,
   ...batchCommands,
   ...hardwareCommands,
+  ...benchCommands,
   ...auditCommands,
   ...auditExportCommands,
   ...usersCommands,

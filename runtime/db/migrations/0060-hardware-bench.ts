@@ -40,6 +40,8 @@ export const migration0060: Migration = {
         metric        REAL NOT NULL,
         unit          TEXT NOT NULL,
         bench_run_id  TEXT NOT NULL REFERENCES bench_runs (id),
+        -- Chosen by a --quick run: a later full run replaces it, a quick run never replaces a full one.
+        quick         INTEGER NOT NULL CHECK (quick IN (0, 1)),
         chosen_at     TEXT NOT NULL,
         PRIMARY KEY (model_name, model_version, objective)
       ) STRICT;
