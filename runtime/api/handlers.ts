@@ -11,8 +11,8 @@ import { createAuditExportHandlers } from '../audit/handlers.js';
 import { runModel } from './inference.js';
 import { createHardwareHandlers } from './hardware-handlers.js';
 import { createBenchHandlers } from './bench-handlers.js';
+import { runImageTuned } from './tuned-image.js';
 import { createPolicyHandlers } from './policy-handlers.js';
-import { runImage } from '../processing/run-image.js';
 import { createJobsHandlers } from '../jobs/handlers.js';
 
 export type Handler<K extends ChannelName> = (request: ParsedRequest<K>, ctx: CallContext) => Promise<Response<K>>;
@@ -81,7 +81,7 @@ function createAllHandlers(airlock: Airlock): Handlers {
           onProgress: (e) => ctx.onProgress?.({ ...e, operationId: req.operationId ?? 'import' }),
         }),
       ),
-    'inference:run': async (req, ctx) => (req.image ? runImage(airlock, ctx.actor, req.model, req.image) : runModel(airlock, ctx.actor, req.model, req.inputs ?? {})),
+    'inference:run': async (req, ctx) => (req.image ? runImageTuned(airlock, ctx.actor, req.model, req.image, req.config) : runModel(airlock, ctx.actor, req.model, req.inputs ?? {}, req.config)),
     'audit:list': async (req) => airlock.audit.list(req),
     'audit:verify': async (_req, ctx) => {
       const result = airlock.audit.verify();

@@ -169,3 +169,18 @@ export const benchChannels = {
   /** Tuned configs per model and objective, with staleness against this machine. */
   'bench:tuned': channel<TunedConfig[]>()(z.object({ model: z.string().min(1).max(200).optional() })),
 };
+
+/** How `inference:run` / `airlock run --config` pick a session configuration. */
+export const runConfigSchema = z.union([z.enum(['latency', 'throughput', 'default']), benchConfigSchema]);
+export type RunConfigRequest = z.infer<typeof runConfigSchema>;
+
+/** The configuration a run used, why, and whether a tuned choice was set aside as stale. */
+export interface AppliedConfig {
+  readonly source: 'tuned-latency' | 'tuned-throughput' | 'default' | 'explicit';
+  readonly config: BenchConfig;
+  /** A tuned choice exists but was made on other hardware (so the defaults were used). */
+  readonly stale: boolean;
+  /** What a user should know (stale choice, provider not working here), or null. */
+  readonly note: string | null;
+  readonly benchRunId: string | null;
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { runConfigSchema, type AppliedConfig } from './bench.js';
 import { channel } from './channel.js';
 import type { ProcessedResult } from './processing.js';
 import { tensorMapSchema, type TensorMapJson } from './tensors.js';
@@ -16,6 +17,8 @@ export interface InferenceResult {
   readonly result?: ProcessedResult;
   /** Post-processed results for every item of the batch, when the card declares post-processing. */
   readonly results?: readonly ProcessedResult[];
+  /** The session configuration used (tuned, default or explicit) and why. */
+  readonly config?: AppliedConfig;
 }
 
 /**
@@ -39,6 +42,8 @@ export const inferenceChannels = {
         model: z.string().min(1).max(200).describe('NAME or NAME@VERSION'),
         inputs: tensorMapSchema.optional(),
         image: imageInputSchema.optional(),
+        /** "latency" | "throughput" (the tuned choice), "default", or a config object; default: the tuned latency choice. */
+        config: runConfigSchema.optional(),
       })
       .refine((r) => (r.inputs === undefined) !== (r.image === undefined), 'give exactly one of "inputs" (tensors) and "image"'),
   ),

@@ -12,6 +12,7 @@ import { str, type Command } from '../command.js';
 import type { Handlers } from '../../api/handlers.js';
 import type { CallContext } from '../../api/context.js';
 import { z } from 'zod';
+import { describeApplied, parseRunConfig } from '../run-config.js';
 
 /** Reads a JSON tensor map, or a .npy file for a model with one input. */
 export async function readInputFile(file: string, handlers: Handlers, ctx: CallContext, ref: string): Promise<TensorMapJson> {
@@ -84,6 +85,7 @@ export const modelsCommands: Command[] = [
     options: {
       input: { type: 'string', description: 'input file: an image, a JSON tensor map, or .npy for a single-input model' },
       output: { type: 'string', description: 'write the outputs (JSON) here instead of stdout' },
+      config: { type: 'string', description: 'session config: latency | throughput (the tuned choice), default (onnxruntime defaults), or a JSON object; default: the tuned latency choice for this machine' },
     },
     positionals: [1, 1],
     dataDir: true,
@@ -92,12 +94,14 @@ export const modelsCommands: Command[] = [
       if (!input) throw new AirlockError('USAGE', '"airlock run" needs --input FILE.');
       const ref = ctx.positionals[0]!;
       // Images go to the engine by path: it decodes them and applies the card's pre-processing.
-      const request = isImageFile(input) ? { model: ref, image: { path: resolve(input) } } : { model: ref, inputs: await readInputFile(input, ctx.handlers!, ctx, ref) };
+      const config = parseRunConfig(str(ctx, 'config'));
+      const request = isImageFile(input) ? { model: ref, image: { path: resolve(input) }, config } : { model: ref, inputs: await readInputFile(input, ctx.handlers!, ctx, ref), config };
       const result = await call(ctx.handlers!, 'inference:run', request, ctx);
+      if (result.config?.note) ctx.log(`note: ${result.config.note}`);
       const outputs = toPlainJson(result.outputs);
       const output = str(ctx, 'output');
       if (output) await writeFile(output, JSON.stringify(result.result ? { result: result.result, outputs } : outputs) + '\n');
-      const summary = `${result.model}@${result.version} on ${result.provider} in ${result.latencyMs.toFixed(2)} ms`;
+      const summary = `${result.model}@${result.version} on ${result.provider} in ${result.latencyMs.toFixed(2)} ms${result.config ? ` (config: ${describeApplied(result.config)})` : ''}`;
       const elements = Object.values(outputs).reduce((n, t) => n + t.data.length, 0);
       const text = result.result
         ? `${describeResult(result.result)}\n${summary}${output ? `; outputs written to ${output}` : ''}`
@@ -107,7 +111,7 @@ export const modelsCommands: Command[] = [
             ? `${JSON.stringify(outputs)}\n${summary}`
             : `${summary}; ${Object.entries(outputs).map(([k, t]) => `${k}: ${t.type}[${t.dims.join(', ')}]`).join(', ')} (${elements} values: use --output FILE to save them)`;
       return {
-        json: { model: result.model, version: result.version, provider: result.provider, latencyMs: result.latencyMs, inputDigest: result.inputDigest, outputDigest: result.outputDigest, ...(result.result ? { result: result.result } : {}), ...(output ? { outputFile: output } : { outputs }) },
+        json: { model: result.model, version: result.version, provider: result.provider, latencyMs: result.latencyMs, ...(result.config ? { config: result.config } : {}), inputDigest: result.inputDigest, outputDigest: result.outputDigest, ...(result.result ? { result: result.result } : {}), ...(output ? { outputFile: output } : { outputs }) },
         text,
       };
     },
