@@ -12,6 +12,8 @@ import {
   fsyncSync,
   mkdirSync,
   openSync,
+  readdirSync,
+  rmSync,
   readFileSync,
   renameSync,
   writeSync,
@@ -86,6 +88,7 @@ export class AuditIntegrity {
   private keyCache: InstallationKey | null = null;
   private lastCheckpointSize = 0;
   private checkpointing = false;
+  private keyMadeThisStart = false;
 
   constructor(
     private readonly db: Db,
@@ -100,6 +103,11 @@ export class AuditIntegrity {
 
   /** At every start: the key (made on first start), the rollback check, and the checkpoint hook. */
   start(): void {
+    // A temporary file left by a process killed while writing a checkpoint file.
+    if (existsSync(this.paths.keys)) {
+      for (const name of readdirSync(this.paths.keys))
+        if (name.startsWith(`${CHECKPOINT_FILE}.tmp-`)) rmSync(join(this.paths.keys, name), { force: true });
+    }
     this.key();
     this.checkRollback();
     this.lastCheckpointSize = this.latest()?.tree_size ?? 0;
@@ -121,6 +129,7 @@ export class AuditIntegrity {
       writeFileDurable(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 0o600);
       writeFileDurable(pubFile, publicKeyPem);
       const keyId = keyIdOf(publicKey);
+      this.keyMadeThisStart = true;
       // Recorded in the log itself: an exported log names the key that must have signed it.
       this.db
         .transaction(() => {
@@ -369,7 +378,8 @@ export class AuditIntegrity {
   checkRollback(): void {
     const file = this.checkpointFile;
     if (!existsSync(file)) {
-      if (this.latest()) {
+      // Missing after records were written (not the first start): say so in the log, then replace it.
+      if (this.latest() || (!this.keyMadeThisStart && this.audit.head().count > 0)) {
         this.audit.append(SYSTEM_ACTOR, {
           action: 'audit.checkpoint.missing',
           target: file,

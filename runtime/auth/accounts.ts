@@ -2,7 +2,7 @@ import type { Account, Role } from '../contract/users.js';
 import { PASSWORD_MIN_LENGTH } from '../contract/users.js';
 import type { Actor, AuditLog } from '../audit/audit-log.js';
 import type { Db } from '../db/database.js';
-import { AirlockError } from '../errors.js';
+import { AirlockError, AuditWriteError } from '../errors.js';
 import { checkPassword, hashPassword } from './passwords.js';
 
 /** After this many wrong passwords in a row, the account is locked for LOCKOUT_MS. */
@@ -69,35 +69,45 @@ export class Accounts {
    * audited and throws AUTH_FAILED.
    */
   authenticateOsUser(os: Actor): Actor {
-    const result = this.db
-      .transaction((): { actor: Actor } | { refused: true } => {
-        const mapped = this.forOsUser(os.name);
-        if (mapped) return { actor: { name: mapped.name, source: os.source, role: mapped.role } };
-        if (this.count() === 0) {
-          const name = accountNameFor(os.name);
-          this.insert(name, 'admin', null, os.name);
-          this.db.prepare('INSERT INTO os_users (os_user, account) VALUES (?, ?)').run(os.name, name);
-          const actor: Actor = { name, source: os.source, role: 'admin' };
-          this.audit.append(actor, {
-            action: 'users.bootstrap',
-            target: name,
-            outcome: 'success',
-            details: { osUser: os.name, role: 'admin', reason: 'first user of this data directory' },
-          });
-          return { actor };
-        }
-        this.audit.append(
-          { name: os.name, source: os.source },
-          {
-            action: 'auth.os-user',
-            target: os.name,
-            outcome: 'refused',
-            details: { reason: 'OS user not mapped to an Airlock account' },
-          },
-        );
-        return { refused: true };
-      })
-      .immediate();
+    let result: { actor: Actor } | { refused: true };
+    try {
+      result = this.db
+        .transaction((): { actor: Actor } | { refused: true } => {
+          const mapped = this.forOsUser(os.name);
+          if (mapped) return { actor: { name: mapped.name, source: os.source, role: mapped.role } };
+          if (this.count() === 0) {
+            const name = accountNameFor(os.name);
+            this.insert(name, 'admin', null, os.name);
+            this.db.prepare('INSERT INTO os_users (os_user, account) VALUES (?, ?)').run(os.name, name);
+            const actor: Actor = { name, source: os.source, role: 'admin' };
+            this.audit.append(actor, {
+              action: 'users.bootstrap',
+              target: name,
+              outcome: 'success',
+              details: { osUser: os.name, role: 'admin', reason: 'first user of this data directory' },
+            });
+            return { actor };
+          }
+          this.audit.append(
+            { name: os.name, source: os.source },
+            {
+              action: 'auth.os-user',
+              target: os.name,
+              outcome: 'refused',
+              details: { reason: 'OS user not mapped to an Airlock account' },
+            },
+          );
+          return { refused: true };
+        })
+        .immediate();
+    } catch (error) {
+      if (error instanceof AirlockError) throw error;
+      // A sign-in that cannot be recorded does not happen (AU-5).
+      throw new AuditWriteError(
+        `The sign-in could not be recorded (${(error as Error).message}); nothing was done. Close other Airlock processes holding the database, or free disk space, then try again.`,
+        { cause: error },
+      );
+    }
     if ('refused' in result) {
       throw new AirlockError(
         'AUTH_FAILED',
@@ -280,23 +290,28 @@ export class Accounts {
   }
 
   map(actor: Actor, osUser: string, account: string): Account {
-    return this.change(actor, () => {
-      this.get(account);
-      const current = this.db
-        .prepare('SELECT account FROM os_users WHERE os_user = ?')
-        .pluck()
-        .get(osUser) as string | undefined;
-      if (current) {
-        const was = this.get(current);
-        if (was.role === 'admin' && current !== account) this.ensureNotLastAdminMapping(was);
-      }
-      this.db
-        .prepare(
-          'INSERT INTO os_users (os_user, account) VALUES (?, ?) ON CONFLICT (os_user) DO UPDATE SET account = excluded.account',
-        )
-        .run(osUser, account);
-      return { action: 'users.map', target: osUser, details: { account, previous: current ?? null } };
-    });
+    return this.change(
+      actor,
+      () => {
+        this.get(account);
+        const current = this.db
+          .prepare('SELECT account FROM os_users WHERE os_user = ?')
+          .pluck()
+          .get(osUser) as string | undefined;
+        if (current) {
+          const was = this.get(current);
+          if (was.role === 'admin' && current !== account) this.ensureNotLastAdminMapping(was);
+        }
+        this.db
+          .prepare(
+            'INSERT INTO os_users (os_user, account) VALUES (?, ?) ON CONFLICT (os_user) DO UPDATE SET account = excluded.account',
+          )
+          .run(osUser, account);
+        return { action: 'users.map', target: osUser, details: { account, previous: current ?? null } };
+      },
+      true,
+      account,
+    );
   }
 
   unmap(actor: Actor, osUser: string): Account {

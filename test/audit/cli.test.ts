@@ -1,0 +1,89 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Airlock } from '../../runtime/airlock.js';
+import { accountNameFor } from '../../runtime/auth/accounts.js';
+import { main } from '../../runtime/cli/main.js';
+
+let root: string;
+let dataDir: string;
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'airlock-cli-users-'));
+  dataDir = join(root, 'data');
+});
+afterEach(async () => rm(root, { recursive: true, force: true }));
+
+async function cli(
+  ...argv: string[]
+): Promise<{ code: number; stdout: string; stderr: string; json: Record<string, unknown> }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main([...argv, '--data-dir', dataDir, '--json'], {
+    stdout: (t) => void (stdout += t),
+    stderr: (t) => void (stderr += t),
+    isTTY: false,
+    env: {},
+  });
+  return { code, stdout, stderr, json: stdout ? (JSON.parse(stdout) as Record<string, unknown>) : {} };
+}
+
+describe('the CLI signs in as the OS user (peer authentication)', () => {
+  const me = userInfo().username;
+  const myAccount = accountNameFor(me);
+
+  it('the OS user who creates a data directory becomes its admin; mapping and roles apply; an unmapped OS user is refused and recorded', async () => {
+    const first = await cli('users', 'list');
+    expect(first.code).toBe(0);
+    expect(first.json).toEqual([
+      expect.objectContaining({ name: myAccount, role: 'admin', osUsers: [me], hasPassword: false }),
+    ]);
+
+    expect((await cli('users', 'add', 'op', '--role', 'operator')).code).toBe(0);
+    expect(
+      (await cli('users', 'add', 'audrey', '--role', 'auditor', '--os-user', 'audrey-os')).json,
+    ).toMatchObject({ name: 'audrey', role: 'auditor', osUsers: ['audrey-os'] });
+    expect((await cli('users', 'add', 'bad', '--role', 'root')).code).toBe(2);
+
+    // Move this OS user to the operator account: admin commands are now refused, engine-side.
+    expect((await cli('users', 'map', me, '--account', 'op')).code).toBe(0);
+    expect((await cli('trust', 'list')).code).toBe(0);
+    const refused = await cli('users', 'list');
+    expect(refused.code).toBe(1);
+    expect(refused.json).toMatchObject({ error: { code: 'ROLE_FORBIDDEN' } });
+
+    // The admin (still holding its account) removes this OS user's mapping: now it is refused.
+    const airlock = Airlock.open({ dataDir });
+    airlock.accounts.unmap({ name: myAccount, source: 'test', role: 'admin' }, me);
+    await airlock.close();
+    const unmapped = await cli('audit', 'list');
+    expect(unmapped.code).toBe(1);
+    expect(unmapped.json).toMatchObject({ error: { code: 'AUTH_FAILED' } });
+
+    const check = Airlock.open({ dataDir });
+    try {
+      const records = check.audit.list({ order: 'asc', limit: 1000 });
+      expect(records.find((r) => r.action === 'users.bootstrap')).toMatchObject({
+        actor: myAccount,
+        target: myAccount,
+        details: { osUser: me, role: 'admin' },
+      });
+      expect(records.find((r) => r.action === 'auth.refused')).toMatchObject({
+        actor: 'op',
+        target: 'users:list',
+        outcome: 'refused',
+      });
+      expect(records.at(-1)).toMatchObject({ action: 'auth.os-user', actor: me, outcome: 'refused' });
+      // Every record names the account, the installation and the source process.
+      const cliRecord = records.find((r) => r.action === 'cli.command')!;
+      expect(cliRecord).toMatchObject({
+        actor: myAccount,
+        installation: check.installationId,
+        source: `cli:${process.pid}`,
+      });
+      expect(check.audit.verify().ok).toBe(true);
+    } finally {
+      await check.close();
+    }
+  });
+});
