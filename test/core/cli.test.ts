@@ -155,8 +155,10 @@ describe('the airlock command (publisher to operator)', () => {
     const r = airlock(['demo', '--data-dir', join(root, 'demo'), '--json']);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(doc.imported.installed).toBe(2);
+    // ppocr-rec, ppocr-cls, ppocr-det and the ppocr pipeline bundle.
+    expect(doc.imported.installed).toBe(4);
     expect(doc.inference.probabilities).toHaveLength(2);
+    expect(doc.ocr.lines.map((l: { text: string }) => l.text.replace(/\s+/g, '').toUpperCase())).toEqual(['AIRLOCK2026', 'OFFLINEINFERENCE']);
     expect(doc.audit.ok).toBe(true);
   });
 });
