@@ -13,6 +13,7 @@ import { createHardwareHandlers } from './hardware-handlers.js';
 import { createBenchHandlers } from './bench-handlers.js';
 import { runImageTuned } from './tuned-image.js';
 import { createPolicyHandlers } from './policy-handlers.js';
+import { createMediaHandlers } from './media-handlers.js';
 import { createJobsHandlers } from '../jobs/handlers.js';
 
 export type Handler<K extends ChannelName> = (request: ParsedRequest<K>, ctx: CallContext) => Promise<Response<K>>;
@@ -45,6 +46,7 @@ function createAllHandlers(airlock: Airlock): Handlers {
     ...createUsersHandlers(airlock),
     ...createAuditExportHandlers(airlock),
     ...createPolicyHandlers(airlock),
+    ...createMediaHandlers(airlock),
     ...createHardwareHandlers(airlock),
     ...createBenchHandlers(airlock),
     'system:info': async () => ({

@@ -12,6 +12,7 @@ import { inferenceChannels } from './inference.js';
 import { jobsChannels } from './jobs.js';
 import { modelsChannels } from './models.js';
 import { policyChannels } from './policy.js';
+import { mediaChannels, type MediaChangedEvent } from './media.js';
 import { systemChannels } from './system.js';
 import { trustChannels } from './trust.js';
 import { usersChannels } from './users.js';
@@ -29,6 +30,7 @@ export const channels = {
   ...auditExportChannels,
   ...usersChannels,
   ...policyChannels,
+  ...mediaChannels,
 } as const satisfies Record<string, AnyChannel>;
 
 export type Channels = typeof channels;
@@ -42,9 +44,11 @@ export type Response<K extends ChannelName> = ResponseOf<Channels[K]>;
 /** Events the engine pushes to every listener (named `onSomething` on the client side). */
 export interface Events {
   'operation:progress': ProgressEvent;
+  /** Removable media were inserted or removed (polled; runtime/media/watcher.ts). */
+  'media:changed': MediaChangedEvent;
 }
 export type EventName = keyof Events;
-export const EVENT_NAMES: readonly EventName[] = ['operation:progress'];
+export const EVENT_NAMES: readonly EventName[] = ['operation:progress', 'media:changed'];
 
 export function isChannelName(value: unknown): value is ChannelName {
   return typeof value === 'string' && Object.hasOwn(channels, value);
@@ -59,6 +63,7 @@ export * from './errors.js';
 export * from './hardware.js';
 export * from './inference.js';
 export * from './jobs.js';
+export * from './media.js';
 export * from './models.js';
 export * from './processing.js';
 export * from './policy.js';

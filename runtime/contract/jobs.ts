@@ -7,7 +7,8 @@ export type JobState = (typeof JOB_STATES)[number];
 
 /** The session and batching settings a job ran with (recorded and audited). */
 export const jobConfigSchema = z.strictObject({
-  executionProvider: z.string().min(1).max(64).default('cpu'),
+  /** Without session fields, a job uses the model's tuned throughput config for this machine. */
+  executionProvider: z.string().min(1).max(64).optional(),
   intraOpNumThreads: z.number().int().min(0).max(1024).optional(),
   interOpNumThreads: z.number().int().min(0).max(1024).optional(),
   executionMode: z.enum(['sequential', 'parallel']).optional(),
@@ -16,6 +17,8 @@ export const jobConfigSchema = z.strictObject({
   concurrency: z.number().int().min(1).max(256).default(16),
   maxBatchSize: z.number().int().min(1).max(1024).default(16),
   maxQueueDelayMs: z.number().min(0).max(10_000).default(2),
+  /** Where the session settings came from: tuned-throughput, default or explicit (set by the engine). */
+  source: z.enum(['tuned-latency', 'tuned-throughput', 'default', 'explicit']).optional(),
 });
 export type JobConfig = z.infer<typeof jobConfigSchema>;
 

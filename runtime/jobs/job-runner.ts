@@ -17,6 +17,7 @@ import { toPlainJson } from '../inference/tensors.js';
 import type { StageRun } from '../pipeline/ocr.js';
 import { decodeImage, isImageFile } from '../processing/image.js';
 import { inferImage, postprocessTensors } from '../processing/run-image.js';
+import { resolveRunConfig } from '../tuning/resolve.js';
 import { sha256File } from '../util/hash.js';
 import { JobStore, type JobItem, type JobRecord } from './job-store.js';
 
@@ -93,7 +94,7 @@ export function inputsDigest(items: readonly { file: string; sha256: string | nu
 
 function sessionConfig(config: JobConfig): SessionConfig {
   return {
-    executionProvider: config.executionProvider,
+    executionProvider: config.executionProvider ?? 'cpu',
     ...(config.intraOpNumThreads ? { intraOpNumThreads: config.intraOpNumThreads } : {}),
     ...(config.interOpNumThreads ? { interOpNumThreads: config.interOpNumThreads } : {}),
     ...(config.executionMode ? { executionMode: config.executionMode } : {}),
@@ -330,6 +331,29 @@ async function execute(
   return JobStore.info(finished);
 }
 
+/**
+ * Session settings given with the job are used as they are; without them, the model's tuned
+ * throughput choice for this machine (auto-tuning), else onnxruntime's defaults.
+ */
+async function chooseConfig(
+  airlock: Airlock,
+  model: InstalledModel | ErrorInfo,
+  config: JobConfig,
+): Promise<JobConfig> {
+  const explicit =
+    config.executionProvider !== undefined ||
+    config.intraOpNumThreads !== undefined ||
+    config.interOpNumThreads !== undefined ||
+    config.executionMode !== undefined ||
+    config.graphOptimizationLevel !== undefined;
+  if (explicit)
+    return { ...config, executionProvider: config.executionProvider ?? 'cpu', source: 'explicit' };
+  if ('code' in model) return { ...config, executionProvider: 'cpu', source: 'default' };
+  const applied = await resolveRunConfig(airlock, model, 'throughput');
+  const { batchSize: _batch, ...session } = applied.config;
+  return { ...config, ...session, source: applied.source };
+}
+
 /** Lists and hashes the inputs, records the job (audited), and runs it. */
 export async function startJob(
   airlock: Airlock,
@@ -353,7 +377,7 @@ export async function startJob(
       'USAGE',
       `${outFile} already exists; a job never overwrites results. Choose another --out, or resume the job that wrote it ("airlock jobs").`,
     );
-  const config = jobConfigSchema.parse(request.config ?? {});
+  let config = jobConfigSchema.parse(request.config ?? {});
   const names = await listInputs(inputsDir);
   const items: { file: string; sha256: string | null }[] = [];
   for (const file of names) {
@@ -371,6 +395,7 @@ export async function startJob(
   }
   const resolved = resolveModel(airlock, request.model);
   const model = 'code' in resolved ? request.model : `${resolved.name}@${resolved.version}`;
+  config = await chooseConfig(airlock, resolved, config);
   const id = randomUUID();
   const digest = inputsDigest(items);
   // The output file exists (with the CSV header) before the job row that points at it.

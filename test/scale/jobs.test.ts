@@ -79,6 +79,8 @@ describe('batch jobs', () => {
     );
     expect(job.state).toBe('completed');
     expect([job.total, job.done, job.failed]).toEqual([5, 1, 4]);
+    // No tuned config for this model on this machine yet: onnxruntime's defaults, recorded as such.
+    expect(job.config).toMatchObject({ executionProvider: 'cpu', source: 'default' });
     const got = lines(out);
     expect(got.map((l) => l.file)).toEqual([
       'a-good.png',
@@ -151,7 +153,12 @@ describe('batch jobs', () => {
     const job = await call(
       env.handlers,
       'jobs:start',
-      { model: 'ppocr-rec', inputsDir: images, outFile: out, config: { concurrency: 2 } },
+      {
+        model: 'ppocr-rec',
+        inputsDir: images,
+        outFile: out,
+        config: { concurrency: 2, intraOpNumThreads: 1 },
+      },
       {
         ...ctx,
         signal: controller.signal,
@@ -161,6 +168,7 @@ describe('batch jobs', () => {
       },
     );
     expect(job.state).toBe('cancelled');
+    expect(job.config).toMatchObject({ intraOpNumThreads: 1, source: 'explicit' });
     expect(job.done + job.failed).toBeLessThan(WORDS.length);
     expect(lines(out).length).toBe(job.done + job.failed);
     const resumed = await call(env.handlers, 'jobs:resume', { id: job.id }, ctx);

@@ -10,6 +10,7 @@ import { hardwareCommands } from './hardware.js';
 import { keysCommands } from './keys.js';
 import { modelsCommands } from './models.js';
 import { policyCommands } from './policy.js';
+import { mediaCommands } from './media.js';
 import { trustCommands } from './trust.js';
 
 /** Every CLI command; each domain keeps its own list. */
@@ -17,6 +18,7 @@ export const COMMANDS: readonly Command[] = [
   ...keysCommands,
   ...trustCommands,
   ...policyCommands,
+  ...mediaCommands,
   ...bundleCommands,
   ...modelsCommands,
   ...batchCommands,
