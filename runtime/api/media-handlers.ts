@@ -1,0 +1,55 @@
+import type { Airlock } from '../airlock.js';
+import type { MediaScanReport } from '../contract/media.js';
+import { AirlockError } from '../errors.js';
+import { listMedia } from '../media/drives.js';
+import { scanMedium } from '../media/scan.js';
+import type { Handler } from './handlers.js';
+import { withOperation } from './operation.js';
+
+type MediaChannel = 'media:list' | 'media:scan';
+
+/** Handlers of the removable-media channels (runtime/contract/media.ts). */
+export function createMediaHandlers(airlock: Airlock): { [K in MediaChannel]: Handler<K> } {
+  return {
+    'media:list': async () => listMedia(),
+    'media:scan': async (req, ctx) =>
+      withOperation(airlock, req.operationId, ctx, async (signal) => {
+        const mountpoints = req.mountpoint
+          ? [req.mountpoint]
+          : (await listMedia()).flatMap((m) => m.mountpoints.map((p) => p.path));
+        if (mountpoints.length === 0) {
+          throw new AirlockError(
+            'MEDIA_NOT_FOUND',
+            'No removable medium is mounted. Insert the USB stick (and mount it if the system does not), or give its folder.',
+          );
+        }
+        const reports: MediaScanReport[] = [];
+        for (const mountpoint of mountpoints) {
+          reports.push(
+            await scanMedium(airlock, mountpoint, {
+              signal,
+              onProgress: (e) =>
+                ctx.onProgress?.({ ...e, operationId: req.operationId ?? 'scan', message: mountpoint }),
+            }),
+          );
+        }
+        // One record per scan (not per bundle): what was offered, and the verdicts.
+        airlock.audit.append(ctx.actor, {
+          action: 'media.scan',
+          target: mountpoints.join(', '),
+          outcome: 'success',
+          details: {
+            bundles: reports.flatMap((r) =>
+              r.bundles.map((b) => ({
+                file: b.path,
+                sha256: b.sha256,
+                verdict: b.verdict,
+                code: b.error?.code ?? null,
+              })),
+            ),
+          },
+        });
+        return reports;
+      }),
+  };
+}

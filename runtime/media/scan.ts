@@ -1,0 +1,92 @@
+import { stat } from 'node:fs/promises';
+import type { Airlock } from '../airlock.js';
+import type { MediaScanReport, ScannedBundle } from '../contract/media.js';
+import { AirlockError, toErrorInfo } from '../errors.js';
+import {
+  checkPolicy,
+  findBundles,
+  inspectBundle,
+  verifyIntoStaging,
+  type WorkOptions,
+} from '../import/importer.js';
+
+/**
+ * Scans a mounted medium for bundles (its top level and its airlock/ folder) and gives each the
+ * verdict an import would reach, without installing anything and without writing to the medium:
+ * bundles are read once, into a staging folder in the data directory that is removed afterwards.
+ * Nothing is audited here; the caller records the scan once.
+ */
+export async function scanMedium(
+  airlock: Airlock,
+  mountpoint: string,
+  options: WorkOptions = {},
+): Promise<MediaScanReport> {
+  let info;
+  try {
+    info = await stat(mountpoint);
+  } catch (cause) {
+    throw new AirlockError(
+      'MEDIA_NOT_FOUND',
+      `${mountpoint} is not mounted or cannot be read. Insert the medium again, or pick its folder by hand.`,
+      { cause },
+    );
+  }
+  if (!info.isDirectory())
+    throw new AirlockError(
+      'MEDIA_NOT_FOUND',
+      `${mountpoint} is not a folder; give the medium's mount point.`,
+    );
+  const bundles: ScannedBundle[] = [];
+  for (const path of await findBundles(mountpoint)) {
+    if (options.signal?.aborted)
+      throw new AirlockError('CANCELLED', 'The scan was cancelled; nothing was changed.');
+    bundles.push(await scanBundle(airlock, path, options));
+  }
+  return { mountpoint, bundles };
+}
+
+async function scanBundle(airlock: Airlock, path: string, options: WorkOptions): Promise<ScannedBundle> {
+  const size = await stat(path).then(
+    (s) => s.size,
+    () => 0,
+  );
+  try {
+    const verified = await verifyIntoStaging(airlock, path, options);
+    try {
+      const decision = checkPolicy(airlock, verified.card, verified.read.sha256);
+      const { card, read } = verified;
+      return {
+        path,
+        size,
+        sha256: read.sha256,
+        name: card.name,
+        version: card.version,
+        publisher: card.publisher,
+        signers: read.signers,
+        signatures: read.signatures,
+        card,
+        verdict: decision === 'already-installed' ? 'already-installed' : 'installable',
+        error: null,
+      };
+    } finally {
+      await verified.staging.discard();
+    }
+  } catch (error) {
+    if (toErrorInfo(error).code === 'CANCELLED') throw error;
+    // What can still be shown (never used for a decision): the card and the signing key ids.
+    const seen = await inspectBundle(path, airlock.trust).catch(() => null);
+    return {
+      path,
+      size,
+      sha256: seen?.sha256 ?? null,
+      name: seen?.card.name ?? null,
+      version: seen?.card.version ?? null,
+      publisher: seen?.card.publisher ?? null,
+      signers: [],
+      signatures: seen?.signatures ?? [],
+      card: seen?.card ?? null,
+      verdict: 'refused',
+      error: toErrorInfo(error),
+    };
+  }
+}
