@@ -5,6 +5,7 @@ import { createHandlers } from '../api/handlers.js';
 import type { Actor } from '../audit/audit-log.js';
 import type { ProgressEvent } from '../contract/channel.js';
 import { AirlockError, toErrorInfo, UsageError } from '../errors.js';
+import { peerIdentity } from '../auth/peer.js';
 import { resolveDataDir } from '../paths.js';
 import type { CliContext, CliOutput, Command, OptionSpec } from './command.js';
 import { COMMANDS } from './commands/index.js';
@@ -119,6 +120,9 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
   let airlock: Airlock | null = null;
   try {
     if (command.dataDir) airlock = Airlock.open({ dataDir: resolveDataDir(dataDirFlag, io.env) });
+    // Peer authentication (runtime/auth): the OS user must map to an account (the first becomes
+    // admin); an unmapped one is refused with AUTH_FAILED and the refusal is audited.
+    if (airlock) actor = airlock.accounts.authenticateOsUser(peerIdentity(actor, airlock.paths.root, io.env));
     // Peer authentication (runtime/auth): the OS user must map to an account (the first becomes
     // admin); an unmapped one is refused with AUTH_FAILED and the refusal is audited.
     if (airlock) actor = airlock.accounts.authenticateOsUser(actor);

@@ -14,19 +14,21 @@ beforeEach(async () => {
 });
 afterEach(async () => rm(root, { recursive: true, force: true }));
 
-async function cli(
-  ...argv: string[]
-): Promise<{ code: number; stdout: string; stderr: string; json: Record<string, unknown> }> {
+type CliResult = { code: number; stdout: string; stderr: string; json: Record<string, unknown> };
+
+async function cliEnv(env: NodeJS.ProcessEnv, ...argv: string[]): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   const code = await main([...argv, '--data-dir', dataDir, '--json'], {
     stdout: (t) => void (stdout += t),
     stderr: (t) => void (stderr += t),
     isTTY: false,
-    env: {},
+    env,
   });
   return { code, stdout, stderr, json: stdout ? (JSON.parse(stdout) as Record<string, unknown>) : {} };
 }
+
+const cli = (...argv: string[]): Promise<CliResult> => cliEnv({}, ...argv);
 
 describe('the CLI signs in as the OS user (peer authentication)', () => {
   const me = userInfo().username;
@@ -82,6 +84,32 @@ describe('the CLI signs in as the OS user (peer authentication)', () => {
         source: `cli:${process.pid}`,
       });
       expect(check.audit.verify().ok).toBe(true);
+    } finally {
+      await check.close();
+    }
+  });
+
+  it('through sudo as the data directory owner, the person named by SUDO_USER is the one signed in', async () => {
+    expect((await cli('users', 'list')).code).toBe(0);
+    const refused = await cliEnv({ SUDO_USER: 'mallory' }, 'audit', 'verify');
+    expect(refused.code).toBe(1);
+    expect(refused.json).toMatchObject({ error: { code: 'AUTH_FAILED' } });
+    expect((await cli('users', 'add', 'mal', '--role', 'auditor', '--os-user', 'mallory')).code).toBe(0);
+    expect((await cliEnv({ SUDO_USER: 'mallory' }, 'audit', 'verify')).code).toBe(0);
+    expect(
+      (await cliEnv({ SUDO_USER: 'mallory' }, 'trust', 'add', '/nonexistent.pub', '--name', 'x')).code,
+    ).toBe(1);
+    const check = Airlock.open({ dataDir });
+    try {
+      const records = check.audit.list({ order: 'asc', limit: 1000 });
+      expect(records.find((r) => r.action === 'auth.os-user')).toMatchObject({
+        actor: 'mallory',
+        outcome: 'refused',
+        source: `cli:${process.pid} (sudo as ${me})`,
+      });
+      expect(
+        records.filter((r) => r.action === 'cli.command' && r.actor === 'mal').map((r) => r.target),
+      ).toEqual(['audit verify', 'trust add']);
     } finally {
       await check.close();
     }
