@@ -10,6 +10,7 @@
 //  5. export bytes per record.
 // Usage: node bench/audit.mjs [--quick]   (--quick: 50 000 records instead of 1 000 000)
 import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readdirSync, statSync, writeSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
@@ -52,7 +53,7 @@ function rawDb(file) {
       e.outcome,
       JSON.stringify(e.details),
       'p'.repeat(64),
-      `${seq}`.padStart(64, 'h'),
+      randomBytes(32).toString('hex'),
     ];
   };
   return {

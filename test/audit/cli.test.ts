@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
@@ -113,5 +114,20 @@ describe('the CLI signs in as the OS user (peer authentication)', () => {
     } finally {
       await check.close();
     }
+  });
+
+  it('audit export writes a folder whose verify.js says VALID; a second export into it is refused', async () => {
+    expect((await cli('users', 'list')).code).toBe(0);
+    const out = join(root, 'usb', 'audit');
+    const r = await cli('audit', 'export', '--out', out);
+    expect(r.code).toBe(0);
+    expect(r.json).toMatchObject({ dir: out, fromSeq: 1 });
+    const v = spawnSync(process.execPath, ['verify.js'], { cwd: out, encoding: 'utf8' });
+    expect(v.stdout).toMatch(/VERDICT: VALID/);
+    expect(v.status).toBe(0);
+    const again = await cli('audit', 'export', '--out', out);
+    expect(again.code).toBe(2);
+    expect(again.json).toMatchObject({ error: { code: 'USAGE', message: expect.stringMatching(/is not empty/) } });
+    expect((await cli('audit', 'export', '--out', join(root, 'x'), '--from', 'yesterday')).code).toBe(2);
   });
 });

@@ -332,8 +332,10 @@
           failRecord(where, 'the key announcement has unreadable details');
         }
       }
-      frontier.push(leaf(r.hash));
-      leaves.push(leaf(r.hash));
+      const l = leaf(r.hash);
+      frontier.push(l);
+      // Leaves are kept only to build an inclusion proof.
+      if (prove !== null) leaves.push(l);
       if (prove === r.seq) proveLine = r;
       const cp = periodic.get(frontier.size);
       if (cp && hex(frontier.root()) !== cp.merkleRoot)
