@@ -83,7 +83,7 @@ function createAllHandlers(airlock: Airlock): Handlers {
           onProgress: (e) => ctx.onProgress?.({ ...e, operationId: req.operationId ?? 'import' }),
         }),
       ),
-    'inference:run': async (req, ctx) => (req.image ? runImageTuned(airlock, ctx.actor, req.model, req.image, req.config) : runModel(airlock, ctx.actor, req.model, req.inputs ?? {}, req.config)),
+    'inference:run': async (req, ctx) => (req.image ? runImageTuned(airlock, ctx.actor, req.model, req.image, req.config) : runModel(airlock, ctx.actor, req.model, req.inputs ?? {}, req.config, req.batched)),
     'audit:list': async (req) => airlock.audit.list(req),
     'audit:verify': async (_req, ctx) => {
       const result = airlock.audit.verify();

@@ -5,13 +5,14 @@ import type { InferenceResult } from '../contract/inference.js';
 import type { TensorMapJson } from '../contract/tensors.js';
 import { AirlockError, toErrorInfo } from '../errors.js';
 import { postprocessTensors } from '../processing/run-image.js';
+import { runBatched } from '../batching/run-batched.js';
 import { resolveRunConfig, toSessionConfig } from '../tuning/resolve.js';
 
 /**
  * Runs a model and records it. The output is returned only after its audit record is durable:
  * if the log cannot be written, the caller gets AUDIT_WRITE_FAILED and no result.
  */
-export async function runModel(airlock: Airlock, actor: Actor, ref: string, inputs: TensorMapJson, configRequest?: RunConfigRequest): Promise<InferenceResult> {
+export async function runModel(airlock: Airlock, actor: Actor, ref: string, inputs: TensorMapJson, configRequest?: RunConfigRequest, batched = false): Promise<InferenceResult> {
   let target = ref;
   try {
     const model = airlock.registry.resolve(ref);
@@ -21,7 +22,7 @@ export async function runModel(airlock: Airlock, actor: Actor, ref: string, inpu
     }
     // The session config: tuned for this machine unless the caller says otherwise (runtime/tuning).
     const config = await resolveRunConfig(airlock, model, configRequest);
-    const outcome = await airlock.inference.run(model, inputs, toSessionConfig(config.config));
+    const outcome = batched ? await runBatched(airlock, model, inputs, toSessionConfig(config.config)) : await airlock.inference.run(model, inputs, toSessionConfig(config.config));
     // Post-processing only where the card declares it: the plain tensor path does no extra work.
     const processed = model.card.postprocess?.length ? await postprocessTensors(airlock, model, outcome.outputs) : null;
     airlock.audit.append(actor, {

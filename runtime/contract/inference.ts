@@ -44,6 +44,8 @@ export const inferenceChannels = {
         image: imageInputSchema.optional(),
         /** "latency" | "throughput" (the tuned choice), "default", or a config object; default: the tuned latency choice. */
         config: runConfigSchema.optional(),
+        /** Merge with other concurrent calls for this model (dynamic batching in a worker thread). */
+        batched: z.boolean().optional(),
       })
       .refine((r) => (r.inputs === undefined) !== (r.image === undefined), 'give exactly one of "inputs" (tensors) and "image"'),
   ),

@@ -189,3 +189,39 @@ describe('bad image inputs are refused with their code, and change nothing but t
     ).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
   });
 });
+
+describe('inference:run with batched: true', () => {
+  test('concurrent calls merge in the worker and each gets exactly its unbatched result', async () => {
+    const { decodeImage } = await import('../../runtime/processing/image.js');
+    const { prepareImage, knownSteps } = await import('../../runtime/processing/preprocess.js');
+    const model = env.airlock.registry.resolve('ppocr-cls');
+    const words = ['ONE', 'TWO', 'THREE', 'FOUR', 'FIVE', 'SIX', 'SEVEN', 'EIGHT'];
+    const tensors = await Promise.all(
+      words.map(
+        async (w, i) =>
+          (
+            await prepareImage(
+              await decodeImage(await textImage([w], { upsideDown: i % 2 === 1 })),
+              knownSteps(model.card.preprocess, 'cls'),
+              model.card.inputs[0]!,
+            )
+          ).tensor,
+      ),
+    );
+    const alone = [];
+    for (const x of tensors)
+      alone.push(await call(env.handlers, 'inference:run', { model: 'ppocr-cls', inputs: { x } }, ctx));
+    const merged = await Promise.all(
+      tensors.map((x) =>
+        call(env.handlers, 'inference:run', { model: 'ppocr-cls', inputs: { x }, batched: true }, ctx),
+      ),
+    );
+    for (let i = 0; i < words.length; i++) {
+      expect(merged[i]!.outputDigest).toBe(alone[i]!.outputDigest);
+      expect(merged[i]!.result).toEqual(alone[i]!.result);
+    }
+    const batcher = await env.airlock.batching.batcher(model);
+    expect(batcher.stats.requests).toBe(words.length);
+    expect(batcher.stats.batches).toBeLessThan(words.length);
+  });
+});
