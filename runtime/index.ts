@@ -6,4 +6,6 @@ export type { Actor } from './audit/audit-log.js';
 export { SessionManager } from './auth/sessions.js';
 export { SessionTransport } from './auth/transport.js';
 export { resolveDataDir } from './paths.js';
+export { MediaWatcher } from './media/watcher.js';
+export { listMedia } from './media/drives.js';
 export { AirlockError, toErrorInfo } from './errors.js';
