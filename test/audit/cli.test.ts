@@ -127,7 +127,9 @@ describe('the CLI signs in as the OS user (peer authentication)', () => {
     expect(v.status).toBe(0);
     const again = await cli('audit', 'export', '--out', out);
     expect(again.code).toBe(2);
-    expect(again.json).toMatchObject({ error: { code: 'USAGE', message: expect.stringMatching(/is not empty/) } });
+    expect(again.json).toMatchObject({
+      error: { code: 'USAGE', message: expect.stringMatching(/is not empty/) },
+    });
     expect((await cli('audit', 'export', '--out', join(root, 'x'), '--from', 'yesterday')).code).toBe(2);
   });
 });
