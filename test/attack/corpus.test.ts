@@ -120,5 +120,10 @@ describe('attack corpus', () => {
     expect(details.error.code).toBe(c.code);
     expect(details.error.message.length).toBeGreaterThan(20);
     expect(await call(handlers, 'models:list', {}, ctx)).toHaveLength(1);
+    // Verify-only reaches the same verdict and installs nothing either.
+    const verdict = await call(handlers, 'bundle:verify', { path: c.file }, ctx);
+    expect(verdict.ok).toBe(false);
+    expect(verdict.error?.code).toBe(c.code);
+    expect(fullSnapshot(env)).toEqual(before);
   });
 });

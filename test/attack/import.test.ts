@@ -4,7 +4,8 @@
  * every table as they were.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, truncateSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, truncateSync, writeFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -81,6 +82,32 @@ describe('cancellation', () => {
     expect(verifying.at(-1)).toMatchObject({ done: (await stat(file)).size, total: (await stat(file)).size });
     expect(verifying.every((e) => e.rate !== null && e.rate >= 0)).toBe(true);
     expect(events.at(-1)).toMatchObject({ phase: 'installing', done: 1, total: 1 });
+  });
+});
+
+describe('one pass from the medium', () => {
+  it('installs the staged bytes that were verified, even if the medium changes afterwards', async () => {
+    const file = await bigBundle(env.root, env.pub, 2);
+    const original = await readFile(file);
+    let swapped = false;
+    const report = await importPath(env.airlock, testActor, file, {
+      onProgress: (e) => {
+        // Verified, not yet committed: a stick whose bytes change now must not matter.
+        if (e.phase === 'installing' && e.done === 0) {
+          writeFileSync(file, randomBytes(original.length));
+          swapped = true;
+        }
+      },
+    });
+    expect(swapped).toBe(true);
+    expect(report.installed).toBe(1);
+    const files = report.items[0]!.verification!.files;
+    expect(files.map((f) => f.path).sort()).toEqual(['model.onnx', 'weights.bin']);
+    for (const f of files) expect(await env.airlock.store.check(f.sha256)).toBe(true);
+    const declared = await readBundle(Readable.from([original]), { trust: null });
+    expect(new Map(files.map((f) => [f.path, f.sha256]))).toEqual(
+      new Map(declared.files.map((f) => [f.path, f.sha256])),
+    );
   });
 });
 
