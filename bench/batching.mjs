@@ -4,7 +4,7 @@
 // Both sides use the same worker thread and session; the only difference is the batcher's
 // max batch size (1 = unbatched). Prints figures and ratios measured in this run.
 //
-//   node bench/batching.mjs [--quick] [--model rec|cls|fixture] [--callers 32]
+//   node bench/batching.mjs [--quick] [--model rec|cls|fixture] [--callers 32] [--threads N]
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -21,6 +21,12 @@ const opt = (name, fallback) => {
 };
 const which = opt('model', 'rec');
 const callers = Number(opt('callers', 32));
+// Same session options on every side; --threads N sets onnxruntime's intra-op threads.
+const threads = opt('threads', null);
+const sessionOptions = {
+  executionProviders: ['cpu'],
+  ...(threads ? { intraOpNumThreads: Number(threads) } : {}),
+};
 const perCaller = opt('model', 'rec') === 'fixture' ? (quick ? 50 : 300) : quick ? 2 : 4;
 const seconds = quick ? 2 : 6;
 // Unbatched and batched runs alternate, so load from other processes hits both alike.
@@ -119,7 +125,7 @@ async function openLoop(batcher, n, rate, secs) {
   return summary(latencies, (performance.now() - started) / 1000);
 }
 
-const worker = new ModelWorker(model.file, { executionProviders: ['cpu'] }, model.name);
+const worker = new ModelWorker(model.file, sessionOptions, model.name);
 await worker.opened();
 const unbatched = new DynamicBatcher(specs, (f, owned) => worker.run(f, owned), {
   maxBatchSize: 1,
@@ -155,7 +161,7 @@ await worker.close();
 // For reference: the same callers on the main thread's own session (the engine's direct path,
 // onnxruntime-node's async run, no batching), same model and defaults.
 const ort = await import('onnxruntime-node');
-const session = await ort.InferenceSession.create(model.file, { executionProviders: ['cpu'] });
+const session = await ort.InferenceSession.create(model.file, sessionOptions);
 const direct = {
   submit: (feeds) => session.run({ x: new ort.Tensor('float32', feeds.x.data, feeds.x.dims) }),
 };
@@ -165,7 +171,7 @@ await session.release();
 
 const f = (v) => v.toFixed(2);
 console.log(
-  `machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores; model: ${model.name}; ${callers} callers × ${perCaller} requests per closed-loop run, ${seconds} s open-loop runs; load average ${loadavg()[0].toFixed(2)}`,
+  `machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${availableParallelism()} cores; model: ${model.name}; ${callers} callers × ${perCaller} requests per closed-loop run, intra-op threads ${threads ?? 'default'}, ${seconds} s open-loop runs; load average ${loadavg()[0].toFixed(2)}`,
 );
 console.log(
   `single request (1 caller):         ${f(single.throughput)} req/s, p50 ${f(single.p50)} ms, p99 ${f(single.p99)} ms`,
