@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Airlock } from '../airlock.js';
 import type { AuditArchiveReport } from '../contract/audit.js';
@@ -51,6 +51,11 @@ export function archiveOldRecords(
     'audit-archive',
     `${String(fromSeq).padStart(10, '0')}-${String(toSeq).padStart(10, '0')}`,
   );
+  if (existsSync(dir)) {
+    // Left by a run that stopped between sealing and deleting (its rows are still here): keep it
+    // as evidence under another name and seal again.
+    renameSync(dir, `${dir}.unfinished-${airlock.now().getTime()}`);
+  }
   const report = exportAudit(airlock, actor, { out: dir, seqRange: { fromSeq, toSeq }, kind: 'archive' });
   const manifestSha256 = createHash('sha256')
     .update(readFileSync(join(dir, 'manifest.json')))

@@ -307,5 +307,14 @@ describe('retention', () => {
     );
     expect(r.stdout).toMatch(/VERDICT: VALID/);
     expect(r.status).toBe(0);
+    // A later run continues from the boundary; its archive is anchored there and verifies too.
+    env.clock.advance(40 * 86_400_000);
+    fill(env.airlock, env.admin, 5);
+    const second = await call(env.handlers, 'audit:archive', {}, { actor: env.admin });
+    expect(second).toMatchObject({ archived: true, fromSeq: report.toSeq + 1 });
+    const v2 = spawnSync(process.execPath, [join(second.dir!, 'verify.js')], { encoding: 'utf8' });
+    expect(v2.stdout).toMatch(/VERDICT: VALID/);
+    expect(env.airlock.audit.verify()).toMatchObject({ ok: true, count: env.airlock.audit.head().count });
+    expect(env.airlock.db.prepare('SELECT count(*) FROM audit_archives').pluck().get()).toBe(2);
   });
 });
