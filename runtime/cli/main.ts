@@ -123,9 +123,6 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     // Peer authentication (runtime/auth): the OS user must map to an account (the first becomes
     // admin); an unmapped one is refused with AUTH_FAILED and the refusal is audited.
     if (airlock) actor = airlock.accounts.authenticateOsUser(peerIdentity(actor, airlock.paths.root, io.env));
-    // Peer authentication (runtime/auth): the OS user must map to an account (the first becomes
-    // admin); an unmapped one is refused with AUTH_FAILED and the refusal is audited.
-    if (airlock) actor = airlock.accounts.authenticateOsUser(actor);
     const ctx: CliContext = {
       values,
       positionals,
