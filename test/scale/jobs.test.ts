@@ -178,6 +178,38 @@ describe('batch jobs', () => {
     expect(got.map((l) => normalizeText((l.result as { text: string }).text))).toEqual(WORDS);
   });
 
+  test('jobs:cancel stops a running job once (one audit record); a completed job cannot resume', async () => {
+    const out = join(env.root, 'cancel-by-id.jsonl');
+    let id = '';
+    let cancelling: Promise<unknown> | null = null;
+    const job = await call(
+      env.handlers,
+      'jobs:start',
+      { model: 'ppocr-rec', inputsDir: images, outFile: out, config: { concurrency: 1 } },
+      {
+        ...ctx,
+        onProgress: (e) => {
+          if (e.done >= 2 && !cancelling) {
+            id = env.airlock.db.prepare('SELECT id FROM jobs WHERE out_file = ?').pluck().get(out) as string;
+            cancelling = call(env.handlers, 'jobs:cancel', { id }, ctx);
+          }
+        },
+      },
+    );
+    await cancelling;
+    expect(job.id).toBe(id);
+    expect(job.state).toBe('cancelled');
+    expect(lines(out).length).toBe(job.done + job.failed);
+    const cancels = env.airlock.audit
+      .list({ action: 'job.cancel', limit: 100 })
+      .filter((r) => r.target === id);
+    expect(cancels).toHaveLength(1);
+    const done = await call(env.handlers, 'jobs:resume', { id }, ctx);
+    expect(done.state).toBe('completed');
+    expect(lines(out).map((l) => l.file)).toEqual(readdirSync(images).sort());
+    await expect(call(env.handlers, 'jobs:resume', { id }, ctx)).rejects.toMatchObject({ code: 'USAGE' });
+  });
+
   test('SIGKILL mid-job, then resume: no input skipped, no line written twice', async () => {
     const out = join(env.root, 'killed.jsonl');
     // The ppocr pipeline, two at a time: slow enough to be killed part way.
