@@ -33,9 +33,22 @@ export interface ScannedBundle {
   readonly error: ErrorInfo | null;
 }
 
+/** A signed facility policy or revocation list found on a medium (judged, not applied). */
+export interface ScannedDocument {
+  readonly path: string;
+  readonly kind: 'policy' | 'revocations';
+  /** Policy version or revocation list number (0 when unreadable). */
+  readonly number: number;
+  readonly signers: readonly string[];
+  /** applicable: "trust policy apply" / "revocations import" would accept it now. */
+  readonly verdict: 'applicable' | 'already-applied' | 'refused';
+  readonly error: ErrorInfo | null;
+}
+
 export interface MediaScanReport {
   readonly mountpoint: string;
   readonly bundles: readonly ScannedBundle[];
+  readonly documents: readonly ScannedDocument[];
 }
 
 export interface MediaChangedEvent {

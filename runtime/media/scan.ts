@@ -1,6 +1,9 @@
-import { stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Airlock } from '../airlock.js';
-import type { MediaScanReport, ScannedBundle } from '../contract/media.js';
+import type { MediaScanReport, ScannedBundle, ScannedDocument } from '../contract/media.js';
+import { judgeDocument } from '../policy/actions.js';
+import { MAX_SIGNED_DOCUMENT_BYTES } from '../policy/signed-document.js';
 import { AirlockError, toErrorInfo } from '../errors.js';
 import {
   checkPolicy,
@@ -42,7 +45,7 @@ export async function scanMedium(
       throw new AirlockError('CANCELLED', 'The scan was cancelled; nothing was changed.');
     bundles.push(await scanBundle(airlock, path, options));
   }
-  return { mountpoint, bundles };
+  return { mountpoint, bundles, documents: await scanDocuments(airlock, mountpoint) };
 }
 
 async function scanBundle(airlock: Airlock, path: string, options: WorkOptions): Promise<ScannedBundle> {
@@ -89,4 +92,25 @@ async function scanBundle(airlock: Airlock, path: string, options: WorkOptions):
       error: toErrorInfo(error),
     };
   }
+}
+
+/** Signed policies and revocation lists (*.json at the top level and in airlock/), judged only. */
+async function scanDocuments(airlock: Airlock, mountpoint: string): Promise<ScannedDocument[]> {
+  const found: ScannedDocument[] = [];
+  for (const dir of [mountpoint, join(mountpoint, 'airlock')]) {
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      if (!e.isFile() || !e.name.toLowerCase().endsWith('.json')) continue;
+      const path = join(dir, e.name);
+      const size = await stat(path).then(
+        (s) => s.size,
+        () => Infinity,
+      );
+      if (size > MAX_SIGNED_DOCUMENT_BYTES) continue;
+      const bytes = await readFile(path).catch(() => null);
+      const verdict = bytes ? judgeDocument(airlock, bytes) : null;
+      if (verdict) found.push({ path, ...verdict });
+    }
+  }
+  return found.sort((a, b) => a.path.localeCompare(b.path));
 }

@@ -14,13 +14,19 @@ import {
   type PolicyDocument,
   type PolicyVersion,
   type RevocationImport,
+  type RevocationList,
 } from '../contract/policy.js';
 import { envelopeSchema, type Envelope } from '../crypto/dsse.js';
 import { keyIdOf, parsePublicKey } from '../crypto/keys.js';
 import { AirlockError, toErrorInfo } from '../errors.js';
 import type { ResolvedKey } from '../trust/trust-store.js';
 import { decideTrust, type CandidateKey, type PolicyDecision } from './decide.js';
-import { checkAdminSignatures, readSignedDocument } from './signed-document.js';
+import {
+  checkAdminSignatures,
+  parseSignedDocument,
+  readSignedDocument,
+  type SignedDocument,
+} from './signed-document.js';
 
 /** Publisher keys of the trust store plus those the current signed policy adds. */
 export function candidateKeys(
@@ -71,6 +77,28 @@ function auditedRefusal<T>(airlock: Airlock, actor: Actor, action: string, targe
   }
 }
 
+/** Everything applying a policy checks, without applying it; returns the admin signers. */
+export function checkPolicyDocument(airlock: Airlock, signed: SignedDocument<PolicyDocument>): string[] {
+  const { document, envelope } = signed;
+  const signers = checkAdminSignatures(
+    envelope,
+    adminKeys(airlock),
+    airlock.policy.revokedKeyIds(),
+    adminThreshold(airlock),
+    'trust policy',
+  );
+  for (const k of document.keys) parsePublicKey(k.publicKeyPem, `policy key "${k.name}"`);
+  const current = airlock.policy.current();
+  if (current && document.version <= current.version) {
+    throw new AirlockError(
+      'POLICY_OUTDATED',
+      `This policy is version ${document.version}, but version ${current.version} is already in force here. An older or equal policy is never applied again (it could bring back a retired key); ask the admin for a policy above ${current.version}.`,
+      { details: { offered: document.version, current: current.version } },
+    );
+  }
+  return signers;
+}
+
 /**
  * Applies a signed policy: admin signatures (the current policy's admin threshold, 1 before any),
  * a version above the current one, every key in it a valid Ed25519 public key. Kept in history.
@@ -86,24 +114,8 @@ export async function applyPolicy(airlock: Airlock, actor: Actor, path: string):
   }
   const { document, envelope, sha256 } = signed;
   return auditedRefusal(airlock, actor, 'policy.apply', `policy v${document.version}`, () => {
-    const signers = checkAdminSignatures(
-      envelope,
-      adminKeys(airlock),
-      airlock.policy.revokedKeyIds(),
-      adminThreshold(airlock),
-      'trust policy',
-    );
-    for (const k of document.keys) parsePublicKey(k.publicKeyPem, `policy key "${k.name}"`);
+    const signers = checkPolicyDocument(airlock, signed);
     const current = airlock.policy.current();
-    if (current && document.version <= current.version) {
-      throw new AirlockError(
-        'POLICY_OUTDATED',
-        `This policy is version ${document.version}, but version ${current.version} is already in force here. An older or equal policy is never applied again (it could bring back a retired key); ask the admin for a policy above ${current.version}.`,
-        {
-          details: { offered: document.version, current: current.version },
-        },
-      );
-    }
     return airlock.recorded(actor, () => {
       const applied = airlock.policy.insertPolicy(
         { document, envelope, sha256, signers },
@@ -302,4 +314,79 @@ export function checkStatementRevocation(
       { details: { statementSha256: digest, reason: revoked.reason } },
     );
   }
+}
+
+/** A policy or revocation list found on a medium, judged as applying or importing it would be. */
+export interface DocumentVerdict {
+  readonly kind: 'policy' | 'revocations';
+  /** Policy version or revocation list number. */
+  readonly number: number;
+  readonly signers: readonly string[];
+  readonly verdict: 'applicable' | 'already-applied' | 'refused';
+  readonly error: ReturnType<typeof toErrorInfo> | null;
+}
+
+/**
+ * Pure check of a signed document's bytes (nothing applied, nothing audited): null when the bytes
+ * are not a policy or a revocation list at all (any other JSON file on a stick).
+ */
+export function judgeDocument(airlock: Airlock, bytes: Buffer): DocumentVerdict | null {
+  let payloadType: unknown;
+  try {
+    payloadType = (JSON.parse(bytes.toString('utf8')) as { payloadType?: unknown }).payloadType;
+  } catch {
+    return null;
+  }
+  if (payloadType === POLICY_PAYLOAD_TYPE) {
+    let signed: SignedDocument<PolicyDocument>;
+    try {
+      signed = parseSignedDocument(bytes, POLICY_PAYLOAD_TYPE, policyDocumentSchema, 'trust policy');
+    } catch (error) {
+      return { kind: 'policy', number: 0, signers: [], verdict: 'refused', error: toErrorInfo(error) };
+    }
+    try {
+      const signers = checkPolicyDocument(airlock, signed);
+      return { kind: 'policy', number: signed.document.version, signers, verdict: 'applicable', error: null };
+    } catch (error) {
+      const info = toErrorInfo(error);
+      const same =
+        info.code === 'POLICY_OUTDATED' && airlock.policy.history().some((h) => h.sha256 === signed.sha256);
+      return {
+        kind: 'policy',
+        number: signed.document.version,
+        signers: [],
+        verdict: same ? 'already-applied' : 'refused',
+        error: same ? null : info,
+      };
+    }
+  }
+  if (payloadType === REVOCATIONS_PAYLOAD_TYPE) {
+    let signed: SignedDocument<RevocationList>;
+    try {
+      signed = parseSignedDocument(bytes, REVOCATIONS_PAYLOAD_TYPE, revocationListSchema, 'revocation list');
+    } catch (error) {
+      return { kind: 'revocations', number: 0, signers: [], verdict: 'refused', error: toErrorInfo(error) };
+    }
+    const number = signed.document.number;
+    try {
+      const signers = checkAdminSignatures(
+        signed.envelope,
+        adminKeys(airlock),
+        airlock.policy.revokedKeyIds(),
+        adminThreshold(airlock),
+        'revocation list',
+      );
+      const done = airlock.policy.hasRevocationList(signed.sha256);
+      return {
+        kind: 'revocations',
+        number,
+        signers,
+        verdict: done ? 'already-applied' : 'applicable',
+        error: null,
+      };
+    } catch (error) {
+      return { kind: 'revocations', number, signers: [], verdict: 'refused', error: toErrorInfo(error) };
+    }
+  }
+  return null;
 }

@@ -16,7 +16,7 @@ import {
   signedBundle,
   type Env,
 } from '../core/helpers.js';
-import { fullSnapshot } from './policy-helpers.js';
+import { fullSnapshot, policyFile, revocationFile } from './policy-helpers.js';
 
 let env: Env;
 let medium: string;
@@ -112,6 +112,60 @@ describe('media scan', () => {
     expect(rows).toHaveLength(audit + 1);
     expect(rows.at(-1)).toMatchObject({ action: 'media.scan', outcome: 'success' });
     expect(JSON.parse(rows.at(-1)!.details).bundles).toHaveLength(4);
+  });
+
+  it('judges signed policies and revocation lists on the medium without applying them', async () => {
+    const admin = publisher();
+    await call(
+      env.handlers,
+      'trust:add',
+      { name: 'admin1', publicKeyPem: admin.publicKeyPem, role: 'admin' },
+      ctx,
+    );
+    await call(
+      env.handlers,
+      'policy:apply',
+      { path: await policyFile(env.root, { version: 2 }, [admin]) },
+      ctx,
+    );
+    await copyFile(
+      await policyFile(env.root, { version: 3 }, [admin]),
+      join(medium, 'airlock', 'policy-v3.json'),
+    );
+    await copyFile(await policyFile(env.root, { version: 1 }, [admin]), join(medium, 'policy-v1.json'));
+    await copyFile(
+      await revocationFile(env.root, { number: 7, keys: [{ keyId: env.pub.keyId, reason: '' }] }, [env.pub]),
+      join(medium, 'airlock', 'revocations-7.json'),
+    );
+    await writeFile(join(medium, 'settings.json'), JSON.stringify({ theme: 'dark' }));
+    const before = fullSnapshot(env);
+    const [report] = await call(env.handlers, 'media:scan', { mountpoint: medium }, ctx);
+    const docs = Object.fromEntries(report!.documents.map((d) => [relative(medium, d.path), d]));
+    expect(Object.keys(docs).sort()).toEqual([
+      'airlock/policy-v3.json',
+      'airlock/revocations-7.json',
+      'policy-v1.json',
+    ]);
+    expect(docs['airlock/policy-v3.json']).toMatchObject({
+      kind: 'policy',
+      number: 3,
+      verdict: 'applicable',
+      signers: ['admin1'],
+    });
+    expect(docs['policy-v1.json']).toMatchObject({
+      kind: 'policy',
+      number: 1,
+      verdict: 'refused',
+      error: { code: 'POLICY_OUTDATED' },
+    });
+    expect(docs['airlock/revocations-7.json']).toMatchObject({
+      kind: 'revocations',
+      number: 7,
+      verdict: 'refused',
+      error: { code: 'UNTRUSTED_SIGNER' },
+    });
+    expect(fullSnapshot(env)).toEqual(before);
+    expect((await call(env.handlers, 'policy:show', {}, ctx)).current?.version).toBe(2);
   });
 
   it('a mount point that is not there → MEDIA_NOT_FOUND', async () => {

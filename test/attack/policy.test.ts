@@ -313,6 +313,45 @@ describe('revocation lists', () => {
     expect(again.error?.code).toBe('REVOKED');
   });
 
+  it('a revoked admin key can no longer sign a policy or a revocation list', async () => {
+    const admin2 = publisher();
+    await call(
+      env.handlers,
+      'trust:add',
+      { name: 'admin2', publicKeyPem: admin2.publicKeyPem, role: 'admin' },
+      ctx,
+    );
+    await call(
+      env.handlers,
+      'revocations:import',
+      {
+        path: await revocationFile(env.root, { keys: [{ keyId: admin2.keyId, reason: 'laptop stolen' }] }, [
+          admin,
+        ]),
+      },
+      ctx,
+    );
+    await expectRefused(
+      async () =>
+        call(
+          env.handlers,
+          'policy:apply',
+          { path: await policyFile(env.root, { version: 1 }, [admin2]) },
+          ctx,
+        ),
+      'UNTRUSTED_SIGNER',
+      'policy.apply',
+    );
+    const list = await revocationFile(env.root, { number: 2, keys: [{ keyId: admin.keyId, reason: '' }] }, [
+      admin2,
+    ]);
+    await expectRefused(
+      () => call(env.handlers, 'revocations:import', { path: list }, ctx),
+      'UNTRUSTED_SIGNER',
+      'revocations.import',
+    );
+  });
+
   it('refuses a list not signed by an admin key, changing nothing', async () => {
     const list = await revocationFile(env.root, { keys: [{ keyId: env.pub.keyId, reason: '' }] }, [env.pub]);
     await expectRefused(

@@ -31,6 +31,16 @@ function describeScan(reports: readonly MediaScanReport[]): string {
         `  ${b.path}\n    ${what}, ${human(b.size)}; signatures ${b.signatures.map((s) => s.trustedAs ?? `${s.keyId.slice(0, 16)}…`).join(', ') || 'none'}\n    ${verdict}`,
       );
     }
+    for (const d of r.documents) {
+      const what = d.kind === 'policy' ? `trust policy v${d.number}` : `revocation list #${d.number}`;
+      const verdict =
+        d.verdict === 'refused'
+          ? `REFUSED [${d.error?.code}] ${d.error?.message}`
+          : d.verdict === 'applicable'
+            ? `APPLICABLE signed by ${d.signers.join(', ')} (${d.kind === 'policy' ? 'airlock trust policy apply' : 'airlock revocations import'} ${d.path})`
+            : 'ALREADY APPLIED';
+      lines.push(`  ${d.path}\n    ${what}\n    ${verdict}`);
+    }
   }
   return lines.join('\n');
 }
