@@ -129,10 +129,17 @@ export async function readBundle(source: Readable, options: ReadBundleOptions): 
   const extract = tar.extract();
   const whole = createHash('sha256');
   let size = 0;
+  // The raw stream is bounded too, not only the entries it declares: a file of endless padding or
+  // zero blocks after a valid archive stops at the bundle limit plus per-entry tar overhead.
+  // (The envelope counts in maxTotalBytes like every entry; 4 KiB per entry covers headers and padding.)
+  const maxRawBytes = limits.maxTotalBytes + (limits.maxEntries + 2) * 4096;
   source.on('data', (chunk: Buffer) => {
     whole.update(chunk);
     size += chunk.length;
     options.onBytes?.(size);
+    if (size > maxRawBytes) {
+      source.destroy(new AirlockError('TAR_LIMIT_EXCEEDED', `The bundle file is larger than this facility's bundle limit (${limits.maxTotalBytes} bytes of payload); reading stopped there and it is refused.`, { details: { limit: limits.maxTotalBytes } }));
+    }
   });
   source.on('error', (error) => extract.destroy(error));
   const onAbort = () => source.destroy(new CancelledError('Reading the bundle'));

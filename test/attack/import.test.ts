@@ -180,6 +180,38 @@ describe('bundle limits (enforced while reading)', () => {
   }
 });
 
+describe('raw stream bound', () => {
+  it('a valid bundle followed by megabytes of zero blocks stops at the size limit (TAR_LIMIT_EXCEEDED)', async () => {
+    const file = await bigBundle(env.root, env.pub, 1);
+    const padded = join(env.root, 'padded.airlock');
+    writeFileSync(padded, Buffer.concat([await readFile(file), Buffer.alloc(6 * 1024 * 1024)]));
+    const limits = { ...DEFAULT_LIMITS, maxTotalBytes: 2 * 1024 * 1024, maxEntries: 8 };
+    const ok = await readBundle(Readable.from([await readFile(file)]), { trust: null, limits });
+    expect(ok.files).toHaveLength(2);
+    let consumed = 0;
+    const error = await readBundle(
+      Readable.from(
+        [await readFile(padded)].flatMap((b) =>
+          Array.from({ length: Math.ceil(b.length / 65536) }, (_, i) =>
+            b.subarray(i * 65536, (i + 1) * 65536),
+          ),
+        ),
+      ),
+      {
+        trust: null,
+        limits,
+        onBytes: (n) => (consumed = n),
+      },
+    ).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(toErrorInfo(error).code).toBe('TAR_LIMIT_EXCEEDED');
+    // Stopped within a few 64 KiB chunks of the bound, not at the end of the 7 MiB file.
+    expect(consumed).toBeLessThan(2 * 1024 * 1024 + 10 * 4096 + 4 * 65536);
+  });
+});
+
 describe('the CLI on a terminal', () => {
   const script = ['/usr/bin/script', '/bin/script'].find((p) => existsSync(p));
   it.skipIf(!script)(
