@@ -10,6 +10,7 @@ import {
   closeSync,
   existsSync,
   fsyncSync,
+  linkSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -122,11 +123,9 @@ export class AuditIntegrity {
     const keyFile = join(this.paths.keys, INSTALLATION_KEY_FILE);
     const pubFile = join(this.paths.keys, INSTALLATION_PUB_FILE);
     const recorded = this.setting('audit.key.id');
-    if (!existsSync(keyFile)) {
-      mkdirSync(this.paths.keys, { recursive: true, mode: 0o700 });
-      const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    if (!existsSync(keyFile) && this.publishNewKey(keyFile)) {
+      const publicKey = createPublicKey(readFileSync(keyFile, 'utf8'));
       const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-      writeFileDurable(keyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 0o600);
       writeFileDurable(pubFile, publicKeyPem);
       const keyId = keyIdOf(publicKey);
       this.keyMadeThisStart = true;
@@ -184,6 +183,26 @@ export class AuditIntegrity {
       keyId,
     };
     return this.keyCache;
+  }
+
+  /**
+   * Makes a key and publishes it with link(2), which fails if another process starting at the
+   * same moment published one first: then that one is used. Returns whether this process made it.
+   */
+  private publishNewKey(keyFile: string): boolean {
+    mkdirSync(this.paths.keys, { recursive: true, mode: 0o700 });
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const tmp = `${keyFile}.tmp-${process.pid}`;
+    writeFileDurable(tmp, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 0o600);
+    try {
+      linkSync(tmp, keyFile);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw error;
+    } finally {
+      rmSync(tmp, { force: true });
+    }
   }
 
   settings(): AuditSettings {
