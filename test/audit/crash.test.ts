@@ -38,9 +38,9 @@ beforeAll(async () => {
 afterAll(async () => rm(root, { recursive: true, force: true }));
 
 /** Runs the child, kills it with SIGKILL at a random moment after it starts logging; returns what it acknowledged. */
-function runAndKill(delayMs: number): Promise<{ acked: [number, string][]; ready: boolean }> {
+function runAndKill(delayMs: number, dir = dataDir): Promise<{ acked: [number, string][]; ready: boolean }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, dataDir], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CHILD, dir], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
     let buffer = '';
     let ready = false;
     let stderr = '';
@@ -102,4 +102,18 @@ describe('crash safety', () => {
       await airlock.close();
     }
   }, 240_000);
+
+  it('two processes starting together on a new data directory agree on one installation key', async () => {
+    const fresh = join(root, 'fresh');
+    const runs = await Promise.all([runAndKill(150, fresh), runAndKill(150, fresh)]);
+    expect(runs.every((r) => r.ready)).toBe(true);
+    const airlock = Airlock.open({ dataDir: fresh });
+    try {
+      const announced = airlock.audit.list({ action: 'audit.key.create', limit: 10 });
+      expect(announced.map((r) => r.target)).toEqual([airlock.integrity.key().keyId]);
+      expect(airlock.audit.verify().ok).toBe(true);
+    } finally {
+      await airlock.close();
+    }
+  });
 });
