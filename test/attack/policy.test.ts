@@ -1,6 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { call } from '../../runtime/api/handlers.js';
+import { join } from 'node:path';
+import { Airlock } from '../../runtime/airlock.js';
+import { call, createHandlers } from '../../runtime/api/handlers.js';
 import { decideTrust, matchPattern } from '../../runtime/policy/decide.js';
 import { parsePublicKey } from '../../runtime/crypto/keys.js';
 import {
@@ -391,5 +393,32 @@ describe('rollback and the downgrade allowance', () => {
     // Used up: a second, different 1.x below the mark is refused again.
     const other = await signedBundle(env.root, env.pub, { version: '1.5.0' });
     expect((await importOne(other)).error?.code).toBe('ROLLBACK');
+  });
+});
+
+describe('expiry and the clock-skew allowance', () => {
+  it('accepts a bundle expired less than 5 minutes ago by this clock, refuses one expired 10 minutes ago', async () => {
+    const dataDir = join(env.root, 'clocked');
+    const clocked = Airlock.open({ dataDir, now: () => new Date('2027-06-01T00:00:00Z') });
+    try {
+      const handlers = createHandlers(clocked);
+      await call(handlers, 'trust:add', { name: 'acme', publicKeyPem: env.pub.publicKeyPem }, ctx);
+      const fresh = await signedBundle(env.root, env.pub, {
+        version: '1.0.0',
+        expires: '2027-05-31T23:57:00Z',
+      });
+      const stale = await signedBundle(env.root, env.pub, {
+        version: '1.1.0',
+        expires: '2027-05-31T23:50:00Z',
+      });
+      expect((await call(handlers, 'models:import', { path: fresh }, ctx)).installed).toBe(1);
+      const before = fullSnapshot({ dataDir, airlock: clocked });
+      const refused = (await call(handlers, 'models:import', { path: stale }, ctx)).items[0]!;
+      expect(refused.error?.code).toBe('BUNDLE_EXPIRED');
+      expect(refused.error?.message).toContain('5 minutes of clock skew');
+      expect(fullSnapshot({ dataDir, airlock: clocked })).toEqual(before);
+    } finally {
+      await clocked.close();
+    }
   });
 });
