@@ -116,7 +116,7 @@ export const benchCommands: Command[] = [
           ...(targetQps ? { targetQps } : {}),
           ...(bound ? { latencyBoundMs: bound } : {}),
         },
-        ctx,
+        { ...ctx, onProgress: ctx.progress },
       );
       return { json: report, text: formatReport(report), audit: { benchRun: report.id } };
     },

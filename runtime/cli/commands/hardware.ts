@@ -54,7 +54,12 @@ export const hardwareCommands: Command[] = [
             'This machine was never probed. Run "airlock hardware" to probe it.',
           );
       } else {
-        profile = await call(ctx.handlers!, 'hardware:probe', { operationId: randomUUID() }, ctx);
+        profile = await call(
+          ctx.handlers!,
+          'hardware:probe',
+          { operationId: randomUUID() },
+          { ...ctx, onProgress: ctx.progress },
+        );
       }
       return {
         json: profile,
