@@ -5,7 +5,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, truncateSync, writeFileSync } from 'node:fs';
+import { existsSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -112,6 +112,24 @@ describe('one pass from the medium', () => {
 });
 
 describe('a source that fails mid-copy', () => {
+  it('a bundle file deleted while it is read: the open handle finishes the one pass, nothing is read again', async () => {
+    const file = await bigBundle(env.root, env.pub, 8);
+    let removed = false;
+    const report = await importPath(env.airlock, testActor, file, {
+      onProgress: (e) => {
+        if (!removed && e.phase === 'verifying' && e.done > 0) {
+          unlinkSync(file);
+          removed = true;
+        }
+      },
+    });
+    expect(removed).toBe(true);
+    expect(existsSync(file)).toBe(false);
+    expect(report.installed).toBe(1);
+    for (const f of report.items[0]!.verification!.files)
+      expect(await env.airlock.store.check(f.sha256)).toBe(true);
+  });
+
   it('a bundle file cut short while it is read (a pulled stick) → TAR_TRUNCATED, nothing installed', async () => {
     const file = await bigBundle(env.root, env.pub, 16);
     const full = (await stat(file)).size;
