@@ -1,5 +1,6 @@
-import { useEffect, type ReactNode } from 'react';
-import { on } from './api.js';
+import { useEffect, useState, type ReactNode } from 'react';
+import { available, invoke, on, onAuthRequired } from './api.js';
+import { AuthScreen } from './screens/AuthScreen.js';
 import { NetworkBadge } from './components/NetworkBadge.js';
 import { SCREENS, useApp, type Screen } from './store.js';
 import { AuditScreen } from './screens/AuditScreen.js';
@@ -50,11 +51,26 @@ function Body({ screen }: { screen: Screen }): ReactNode {
 }
 
 export function App() {
-  const { screen, theme, go, setTheme, onProgress } = useApp();
+  const { screen, theme, go, setTheme, onProgress, auth, setAuth } = useApp();
+  const [minLength, setMinLength] = useState(10);
 
   useEffect(() => {
     document.documentElement.dataset['theme'] = theme;
   }, [theme]);
+
+  // Accounts (when this version has them): first start asks for the admin, then sign-in.
+  useEffect(() => {
+    if (!available('auth:status')) {
+      setAuth({ name: 'operating-system user', role: 'admin' });
+      return;
+    }
+    void invoke('auth:status', {}).then((r) => {
+      if (!r.ok) return setAuth('signin');
+      setMinLength(r.value.passwordMinLength);
+      setAuth(r.value.needsSetup ? 'setup' : r.value.account ? r.value.account : 'signin');
+    });
+    return onAuthRequired(() => setAuth('signin'));
+  }, [setAuth]);
 
   useEffect(() => on('operation:progress', onProgress), [onProgress]);
 
@@ -72,6 +88,15 @@ export function App() {
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, [go]);
+
+  if (auth === null) return null;
+  if (auth === 'setup' || auth === 'signin')
+    return <AuthScreen key={auth} mode={auth} minLength={minLength} />;
+
+  const signOut = async () => {
+    await invoke('auth:logout', {});
+    setAuth('signin');
+  };
 
   return (
     <div className="shell">
@@ -105,6 +130,15 @@ export function App() {
           ))}
         </ul>
         <div className="sidebar-foot">
+          <div className="account" data-testid="account">
+            <span className="account-name">{auth.name}</span>
+            <span className="account-role">{auth.role}</span>
+          </div>
+          {available('auth:logout') ? (
+            <button type="button" className="ghost" onClick={() => void signOut()} data-testid="sign-out">
+              Sign out
+            </button>
+          ) : null}
           <button
             type="button"
             className="ghost"

@@ -61,7 +61,20 @@ function toJson(value: unknown): string {
   });
 }
 
+const authListeners = new Set<() => void>();
+/** Called whenever the engine answers AUTH_REQUIRED (no session, or it expired). */
+export function onAuthRequired(listener: () => void): () => void {
+  authListeners.add(listener);
+  return () => authListeners.delete(listener);
+}
+
 async function send(name: string, request: unknown): Promise<Result<unknown>> {
+  const result = await sendRaw(name, request);
+  if (!result.ok && result.error.code === 'AUTH_REQUIRED') for (const l of authListeners) l();
+  return result;
+}
+
+async function sendRaw(name: string, request: unknown): Promise<Result<unknown>> {
   try {
     if (window.airlock) return (await window.airlock.invoke(name, request)) as Result<unknown>;
     if (isLoopback()) {

@@ -16,7 +16,15 @@ function initialScreen(): Screen {
   return (SCREENS as readonly string[]).includes(hash) ? (hash as Screen) : 'home';
 }
 
+export interface SignedIn {
+  readonly name: string;
+  readonly role: 'admin' | 'operator' | 'auditor';
+}
+
 interface AppState {
+  /** null while unknown; 'setup' on first start; 'signin' when no session; else the account. */
+  auth: null | 'setup' | 'signin' | SignedIn;
+  setAuth(auth: null | 'setup' | 'signin' | SignedIn): void;
   screen: Screen;
   theme: Theme;
   /** Latest progress of each long operation, by operationId. */
@@ -30,6 +38,8 @@ interface AppState {
 }
 
 export const useApp = create<AppState>((set) => ({
+  auth: null,
+  setAuth: (auth) => set({ auth }),
   screen: initialScreen(),
   theme: initialTheme(),
   progress: {},

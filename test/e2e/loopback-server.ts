@@ -6,17 +6,9 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { readFile } from 'node:fs/promises';
-import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
-import {
-  Airlock,
-  createHandlers,
-  dispatch,
-  type Actor,
-  type CallContext,
-  type Handlers,
-} from '../../runtime/index.js';
+import { Airlock, createHandlers, SessionTransport, type Handlers } from '../../runtime/index.js';
 import type { NetworkStatus } from '../../runtime/contract/index.js';
 import { contentTypeOf, resolveAppPath, securityHeaders } from '../../electron/main/policy.js';
 
@@ -31,20 +23,9 @@ export interface LoopbackOptions {
   readonly dataDir: string;
   /** The built renderer (renderer/dist). */
   readonly staticDir: string;
-  readonly actor?: Actor;
 }
 
 const MAX_BODY = 64 * 1024 * 1024;
-
-function osActor(): Actor {
-  let name: string;
-  try {
-    name = userInfo().username;
-  } catch {
-    name = process.env['USER'] ?? 'unknown';
-  }
-  return { name, source: `loopback:${process.pid}` };
-}
 
 function json(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
@@ -72,7 +53,9 @@ async function body(req: IncomingMessage): Promise<string> {
 export async function startLoopbackServer(options: LoopbackOptions): Promise<LoopbackServer> {
   const airlock = Airlock.open({ dataDir: options.dataDir });
   const handlers = createHandlers(airlock);
-  const actor = options.actor ?? osActor();
+  // One browser, one connection: the session it signs in with (auth:setup / auth:login) signs
+  // every later call, exactly as Electron main keeps one per window.
+  const transport = new SessionTransport(airlock, handlers, `loopback:${process.pid}`);
   const streams = new Set<ServerResponse>();
   const startedAt = new Date().toISOString();
   let origin = '';
@@ -120,11 +103,12 @@ export async function startLoopbackServer(options: LoopbackOptions): Promise<Loo
           res.end(json({ ok: false, error: { code: 'USAGE', message: 'The request body is not JSON.' } }));
           return;
         }
-        const ctx: CallContext = { actor, onProgress: (e) => broadcast('operation:progress', e) };
         const result =
           name === 'system:network'
             ? { ok: true, value: network() }
-            : await dispatch(handlers, name as Parameters<typeof dispatch>[1], request, ctx);
+            : await transport.invoke(name as Parameters<typeof transport.invoke>[0], request, {
+                onProgress: (e) => broadcast('operation:progress', e),
+              });
         res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
         res.end(json(result));
         return;

@@ -2,6 +2,11 @@ import type { BundleFile, BundleSignature, ModelCard } from '../../../runtime/co
 import { bytes, shortHash, when } from '../format.js';
 import { Badge, KeyValues } from './ui.js';
 
+/** A symbolic dimension shows as its name when short and plain ("batch"), else as "?". */
+export function shapeText(shape: readonly (number | string)[]): string {
+  return `[${shape.map((d) => (typeof d === 'number' ? d : /^[A-Za-z_][A-Za-z0-9_]{0,15}$/.test(d) ? d : '?')).join(', ')}]`;
+}
+
 export function CardView({ card }: { card: ModelCard }) {
   return (
     <div className="stack">
@@ -33,7 +38,7 @@ export function CardView({ card }: { card: ModelCard }) {
                 <code>{t.name}</code>
               </td>
               <td>{t.type}</td>
-              <td>[{t.shape.join(', ')}]</td>
+              <td title={t.shape.join(', ')}>{shapeText(t.shape)}</td>
             </tr>
           ))}
           {card.outputs.map((t) => (
@@ -43,7 +48,7 @@ export function CardView({ card }: { card: ModelCard }) {
                 <code>{t.name}</code>
               </td>
               <td>{t.type}</td>
-              <td>[{t.shape.join(', ')}]</td>
+              <td title={t.shape.join(', ')}>{shapeText(t.shape)}</td>
             </tr>
           ))}
         </tbody>

@@ -1,14 +1,17 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type {
+  AuditExportReport,
   AuditOutcome,
   AuditRecord,
   AuditVerifyReport,
   ErrorInfo,
+  SignedCheckpoint,
 } from '../../../runtime/contract/index.js';
-import { available, invoke, invokeDynamic } from '../api.js';
-import { Badge, Card, ErrorNote, Unavailable } from '../components/ui.js';
-import { shortHash } from '../format.js';
+import { invoke, operationId } from '../api.js';
+import { Badge, Card, ErrorNote, KeyValues, ProgressBar } from '../components/ui.js';
+import { bytes, shortHash } from '../format.js';
+import { useApp } from '../store.js';
 
 const PAGE = 500;
 const ROW = 34;
@@ -32,30 +35,42 @@ function useAuditRows(filters: Filters, generation: number) {
   const [, setVersion] = useState(0);
   const filtering = filters.action !== '' || filters.outcome !== '';
 
+  // Each filter change or reload starts a new epoch; answers from an older epoch are dropped.
+  const epoch = useRef(0);
   useEffect(() => {
+    epoch.current += 1;
+    const mine = epoch.current;
     pages.current = new Map();
     pending.current = new Set();
     setFiltered({ rows: [], more: true });
     void invoke('audit:list', { limit: 1, order: 'desc' }).then((r) => {
+      if (mine !== epoch.current) return;
       if (!r.ok) setError(r.error);
       else {
+        // Pages fetched meanwhile were relative to the old head: drop them and start again.
+        epoch.current += 1;
+        pages.current = new Map();
+        pending.current = new Set();
         setError(null);
         setHead(r.value[0]?.seq ?? 0);
       }
+      setVersion((v) => v + 1);
     });
   }, [filters.action, filters.outcome, generation]);
 
   const loadPage = useCallback(
     (page: number) => {
       if (head === null || pages.current.has(page) || pending.current.has(page)) return;
+      const mine = epoch.current;
+      const base = head;
       pending.current.add(page);
-      void invoke('audit:list', { beforeSeq: head - page * PAGE + 1, limit: PAGE, order: 'desc' }).then(
+      void invoke('audit:list', { beforeSeq: base - page * PAGE + 1, limit: PAGE, order: 'desc' }).then(
         (r) => {
+          if (mine !== epoch.current) return;
           pending.current.delete(page);
-          if (r.ok) {
-            pages.current.set(page, r.value);
-            setVersion((v) => v + 1);
-          } else setError(r.error);
+          if (r.ok) pages.current.set(page, r.value);
+          else setError(r.error);
+          setVersion((v) => v + 1);
         },
       );
     },
@@ -67,12 +82,14 @@ function useAuditRows(filters: Filters, generation: number) {
     pending.current.add(-1);
     const last = filtered.rows[filtered.rows.length - 1];
     const before = last ? last.seq : undefined;
+    const mine = epoch.current;
     void invoke('audit:list', {
       ...(before !== undefined ? { beforeSeq: before } : {}),
       ...(filters.action ? { action: filters.action } : {}),
       limit: PAGE,
       order: 'desc',
     }).then((r) => {
+      if (mine !== epoch.current) return;
       pending.current.delete(-1);
       if (!r.ok) return setError(r.error);
       const keep = filters.outcome ? r.value.filter((e) => e.outcome === filters.outcome) : r.value;
@@ -283,7 +300,7 @@ export function AuditScreen() {
               </p>
             )
           ) : null}
-          {available('checkpoints:verify') ? null : <Unavailable what="Signed checkpoint verification" />}
+          <CheckpointView />
         </Card>
         <ExportCard />
       </div>
@@ -293,22 +310,24 @@ export function AuditScreen() {
 
 function ExportCard() {
   const [dest, setDest] = useState('');
-  const [result, setResult] = useState<Record<string, unknown> | null>(null);
+  const [result, setResult] = useState<AuditExportReport | null>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
-  if (!available('audit:export')) {
-    return (
-      <Card title="Export for an auditor" testId="audit-export">
-        <Unavailable what="Audit export" />
-      </Card>
-    );
-  }
+  const [running, setRunning] = useState<string | null>(null);
+  const progress = useApp((st) => (running ? st.progress[running] : undefined));
   const run = async () => {
-    const r = await invokeDynamic<Record<string, unknown>>('audit:export', { out: dest.trim() });
+    const id = operationId('export');
+    setRunning(id);
+    const r = await invoke('audit:export', { out: dest.trim(), operationId: id });
+    setRunning(null);
     setResult(r.ok ? r.value : null);
     setError(r.ok ? null : r.error);
   };
   return (
     <Card title="Export for an auditor" testId="audit-export">
+      <p className="muted">
+        Writes the records, a signed checkpoint, the installation's public key and a stand-alone verify.js to
+        an empty folder, for example on a USB stick.
+      </p>
       <form
         className="row"
         onSubmit={(e) => {
@@ -317,25 +336,75 @@ function ExportCard() {
         }}
       >
         <label className="grow">
-          <span className="label">Destination on a drive</span>
+          <span className="label">Empty folder on a drive</span>
           <input
             type="text"
             value={dest}
+            placeholder="/media/usb-stick/audit-2026-11"
             onChange={(e) => setDest(e.target.value)}
             data-testid="audit-export-path"
             spellCheck={false}
           />
         </label>
-        <button type="submit" className="primary" disabled={!dest.trim()} data-testid="audit-export-run">
+        <button
+          type="submit"
+          className="primary"
+          disabled={!dest.trim() || running !== null}
+          data-testid="audit-export-run"
+        >
           Export
         </button>
       </form>
+      {running ? <ProgressBar event={progress} label="Export progress" /> : null}
       <ErrorNote error={error} />
       {result ? (
-        <p className="note ok" data-testid="export-result">
-          <strong>Exported.</strong> <code>{JSON.stringify(result)}</code>
-        </p>
+        <div className="stack" data-testid="export-result">
+          <p className="note ok">
+            <strong>
+              Exported records #{result.fromSeq}–#{result.toSeq} ({result.count.toLocaleString('en-US')}) to{' '}
+              {result.dir}
+            </strong>
+          </p>
+          <ul className="plain small">
+            {result.files.map((f) => (
+              <li key={f.name}>
+                <code>{f.name}</code> <span className="muted">{bytes(f.bytes)}</span>{' '}
+                <code className="muted">{shortHash(f.sha256, 16)}</code>
+              </li>
+            ))}
+          </ul>
+        </div>
       ) : null}
     </Card>
+  );
+}
+
+function CheckpointView() {
+  const [checkpoint, setCheckpoint] = useState<SignedCheckpoint | null>(null);
+  const [error, setError] = useState<ErrorInfo | null>(null);
+  const write = async () => {
+    const r = await invoke('audit:checkpoint', {});
+    setCheckpoint(r.ok ? r.value : null);
+    setError(r.ok ? null : r.error);
+  };
+  return (
+    <div className="stack">
+      <div className="row">
+        <button type="button" onClick={() => void write()} data-testid="audit-checkpoint">
+          Sign a checkpoint now
+        </button>
+      </div>
+      <ErrorNote error={error} />
+      {checkpoint ? (
+        <KeyValues
+          rows={[
+            ['Records covered', checkpoint.body.treeSize.toLocaleString('en-US')],
+            ['Merkle root', <code key="m">{shortHash(checkpoint.body.merkleRoot, 24)}</code>],
+            ['Signed by', <code key="k">installation key {shortHash(checkpoint.body.keyId, 16)}</code>],
+            ['At', checkpoint.body.ts],
+          ]}
+        />
+      ) : null}
+    </div>
   );
 }

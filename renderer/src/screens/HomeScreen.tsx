@@ -1,9 +1,15 @@
-import { available, invoke, invokeDynamic } from '../api.js';
+import { useState } from 'react';
+import { invoke } from '../api.js';
 import { LockIcon } from '../components/NetworkBadge.js';
-import { Badge, Card, ErrorNote, KeyValues, Unavailable, useResult } from '../components/ui.js';
-import { when } from '../format.js';
+import { Badge, Card, ErrorNote, KeyValues, useResult } from '../components/ui.js';
+import { bytes, when } from '../format.js';
 import { useApp } from '../store.js';
-import type { AuditRecord, InstalledModel, TrustKey } from '../../../runtime/contract/index.js';
+import type {
+  AuditRecord,
+  HardwareProfile,
+  InstalledModel,
+  TrustKey,
+} from '../../../runtime/contract/index.js';
 
 interface Alert {
   tone: 'bad' | 'warn';
@@ -47,8 +53,18 @@ export function HomeScreen() {
   const keys = useResult(() => invoke('trust:list', {}), []);
   const models = useResult(() => invoke('models:list', { includeDisabled: true }), []);
   const events = useResult(() => invoke('audit:list', { limit: 8, order: 'desc' }), []);
-  const hardware = useResult(() => invokeDynamic<Record<string, unknown>>('hardware:info', {}), []);
-  const alerts = alertsFor(keys.data, models.data, events.data);
+  const hardware = useResult(() => invoke('hardware:get', {}), []);
+  const [probing, setProbing] = useState(false);
+  const probe = async () => {
+    setProbing(true);
+    await invoke('hardware:probe', {});
+    setProbing(false);
+    hardware.reload();
+  };
+  const alerts = [
+    ...(hardware.data?.warnings ?? []).map((text) => ({ tone: 'warn' as const, text })),
+    ...alertsFor(keys.data, models.data, events.data),
+  ];
 
   return (
     <div className="grid">
@@ -56,7 +72,11 @@ export function HomeScreen() {
         <ErrorNote error={net.error} />
         {net.data ? (
           <>
-            <p className={net.data.locked ? 'big ok' : 'big bad'}>
+            <p
+              className={
+                net.data.locked ? 'big ok' : net.data.transport === 'loopback' ? 'big info' : 'big bad'
+              }
+            >
               <LockIcon open={!net.data.locked} />{' '}
               {net.data.locked
                 ? 'Locked: this app cannot reach any network'
@@ -107,15 +127,21 @@ export function HomeScreen() {
             ]}
           />
         ) : null}
-        {available('hardware:info') ? (
-          hardware.data ? (
-            <HardwareSummary data={hardware.data} />
-          ) : (
-            <ErrorNote error={hardware.error} />
-          )
-        ) : (
-          <Unavailable what="Hardware and provider detection" />
-        )}
+        <ErrorNote error={hardware.error} />
+        {hardware.data ? <HardwareSummary profile={hardware.data} /> : null}
+        {!hardware.loading && !hardware.data && !hardware.error ? (
+          <p className="muted">
+            This machine has not been probed yet.{' '}
+            <button
+              type="button"
+              onClick={() => void probe()}
+              disabled={probing}
+              data-testid="hardware-probe"
+            >
+              {probing ? 'Probing…' : 'Probe hardware and providers'}
+            </button>
+          </p>
+        ) : null}
       </Card>
       <Card
         title="Trust store"
@@ -194,10 +220,48 @@ export function HomeScreen() {
   );
 }
 
-function HardwareSummary({ data }: { data: Record<string, unknown> }) {
-  const rows = Object.entries(data)
-    .filter(([, v]) => v !== null && ['string', 'number', 'boolean'].includes(typeof v))
-    .slice(0, 8)
-    .map(([k, v]) => [k, String(v)] as const);
-  return <KeyValues rows={rows} />;
+function HardwareSummary({ profile }: { profile: HardwareProfile }) {
+  return (
+    <div className="stack" data-testid="hardware">
+      <KeyValues
+        rows={[
+          ['CPU', `${profile.cpu.brand} (${profile.cpu.physicalCores} cores, ${profile.cpu.cores} threads)`],
+          ['Features', profile.cpu.features.length > 0 ? profile.cpu.features.join(' ') : 'none reported'],
+          ['Memory', bytes(profile.memory.totalBytes)],
+          [
+            'GPUs',
+            profile.gpus.length === 0 ? 'none' : profile.gpus.map((g) => `${g.vendor} ${g.model}`).join(', '),
+          ],
+          ['onnxruntime', profile.onnxruntime.version],
+          ['Probed', when(profile.probedAt)],
+        ]}
+      />
+      <table className="table compact" data-testid="providers">
+        <thead>
+          <tr>
+            <th>Execution provider</th>
+            <th>Works here</th>
+            <th>Why not</th>
+          </tr>
+        </thead>
+        <tbody>
+          {profile.providers.map((p) => (
+            <tr key={p.name}>
+              <td>
+                <code>{p.name}</code>
+              </td>
+              <td>
+                <Badge tone={p.works ? (p.fellBackToCpu ? 'warn' : 'ok') : 'bad'}>
+                  {p.works ? (p.fellBackToCpu ? 'falls back to CPU' : 'yes') : 'no'}
+                </Badge>
+              </td>
+              <td className="muted small">
+                {p.reason ?? (p.loadMs !== null ? `opened in ${p.loadMs.toFixed(0)} ms` : '')}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
 }

@@ -3,51 +3,58 @@ import type {
   BundleInspection,
   ErrorInfo,
   ImportReport,
-  VerificationReport,
+  ScannedBundle,
+  ScannedDocument,
 } from '../../../runtime/contract/index.js';
-import { available, invoke, invokeDynamic, operationId } from '../api.js';
+import { available, invoke, on, operationId } from '../api.js';
 import { CardView, FilesView, SignaturesView } from '../components/BundleDetails.js';
-import { Badge, Card, ErrorNote, ProgressBar, Unavailable, useResult } from '../components/ui.js';
+import { Badge, Card, ErrorNote, ProgressBar, useResult } from '../components/ui.js';
 import { bytes } from '../format.js';
 import { useApp } from '../store.js';
-
-interface MediaDrive {
-  readonly path?: string;
-  readonly mountpoint?: string;
-  readonly label?: string;
-  readonly description?: string;
-}
-
-function drivePath(d: MediaDrive): string {
-  return d.mountpoint ?? d.path ?? '';
-}
 
 function fileName(path: string): string {
   return path.split(/[\\/]/).pop() ?? path;
 }
 
-/** Verdicts of the bundles on a medium (or one bundle file), one bundle:verify each. */
-async function verifyAll(path: string): Promise<{ reports: VerificationReport[]; error: ErrorInfo | null }> {
-  if (available('media:scan')) {
-    const r = await invokeDynamic<{ bundles?: { path: string }[] } | { path: string }[]>('media:scan', {
-      path,
-    });
-    if (!r.ok) return { reports: [], error: r.error };
-    const list = Array.isArray(r.value) ? r.value : (r.value.bundles ?? []);
-    const reports: VerificationReport[] = [];
-    for (const b of list) {
-      const v = await invoke('bundle:verify', { path: b.path });
-      if (v.ok) reports.push(v.value);
-    }
-    return { reports, error: null };
+type Row = Pick<
+  ScannedBundle,
+  'path' | 'size' | 'card' | 'signers' | 'verdict' | 'error' | 'name' | 'version'
+>;
+
+/** Bundles on a medium (media:scan), or one bundle file judged with bundle:verify. */
+async function scanPath(
+  path: string,
+): Promise<{ rows: Row[]; documents: ScannedDocument[]; error: ErrorInfo | null }> {
+  const isFile = path.endsWith('.airlock');
+  if (!isFile && available('media:scan')) {
+    const r = await invoke('media:scan', { mountpoint: path });
+    if (!r.ok) return { rows: [], documents: [], error: r.error };
+    return {
+      rows: r.value.flatMap((m) => m.bundles),
+      documents: r.value.flatMap((m) => m.documents),
+      error: null,
+    };
   }
   const v = await invoke('bundle:verify', { path });
-  return v.ok ? { reports: [v.value], error: null } : { reports: [], error: v.error };
+  if (!v.ok) return { rows: [], documents: [], error: v.error };
+  const x = v.value;
+  const row: Row = {
+    path: x.path,
+    size: x.size,
+    card: x.card,
+    signers: x.signers,
+    verdict: x.ok ? 'installable' : 'refused',
+    error: x.error,
+    name: x.card?.name ?? null,
+    version: x.card?.version ?? null,
+  };
+  return { rows: [row], documents: [], error: null };
 }
 
 export function MediaScreen() {
   const [path, setPath] = useState('');
-  const [scanned, setScanned] = useState<VerificationReport[] | null>(null);
+  const [scanned, setScanned] = useState<Row[] | null>(null);
+  const [documents, setDocuments] = useState<ScannedDocument[]>([]);
   const [scanError, setScanError] = useState<ErrorInfo | null>(null);
   const [busy, setBusy] = useState(false);
   const [inspection, setInspection] = useState<BundleInspection | null>(null);
@@ -56,19 +63,20 @@ export function MediaScreen() {
   const [report, setReport] = useState<ImportReport | null>(null);
   const [importError, setImportError] = useState<ErrorInfo | null>(null);
   const progress = useApp((s) => (running ? s.progress[running] : undefined));
-  const drives = useResult(
-    () => invokeDynamic<MediaDrive[] | { drives: MediaDrive[] }>('media:list', {}),
-    [],
-  );
-  const driveList = drives.data ? (Array.isArray(drives.data) ? drives.data : drives.data.drives) : [];
+  const drives = useResult(() => invoke('media:list', {}), []);
+  const driveList = drives.data ?? [];
+  const reloadDrives = drives.reload;
+  // A stick inserted or removed: the list follows (media:changed from the engine's watcher).
+  useEffect(() => on('media:changed', () => reloadDrives()), [reloadDrives]);
 
   const scan = async (target: string) => {
     if (!target.trim()) return;
     setBusy(true);
     setInspection(null);
     setReport(null);
-    const r = await verifyAll(target.trim());
-    setScanned(r.reports);
+    const r = await scanPath(target.trim());
+    setScanned(r.rows);
+    setDocuments(r.documents);
     setScanError(r.error);
     setBusy(false);
   };
@@ -97,24 +105,35 @@ export function MediaScreen() {
   return (
     <div className="grid">
       <Card title="Removable media" wide testId="media-drives">
-        {available('media:list') ? (
-          driveList.length === 0 ? (
-            <p className="muted">No removable drive found. Insert the stick, or type a folder below.</p>
-          ) : (
-            <ul className="plain drives">
-              {driveList.map((d) => (
-                <li key={drivePath(d)}>
-                  <button type="button" onClick={() => (setPath(drivePath(d)), void scan(drivePath(d)))}>
-                    {d.label ?? d.description ?? drivePath(d)}
+        <ErrorNote error={drives.error} />
+        {drives.data && driveList.length === 0 ? (
+          <p className="muted">No removable drive is inserted. Insert the stick, or type a folder below.</p>
+        ) : null}
+        {driveList.length > 0 ? (
+          <ul className="plain drives" data-testid="drives">
+            {driveList.map((d) =>
+              d.mountpoints.map((m) => (
+                <li key={`${d.device}-${m.path}`}>
+                  <button
+                    type="button"
+                    onClick={() => {
+                      setPath(m.path);
+                      void scan(m.path);
+                    }}
+                  >
+                    {m.label ?? d.description}
                   </button>{' '}
-                  <code className="muted">{drivePath(d)}</code>
+                  <code className="muted">{m.path}</code>{' '}
+                  <span className="muted small">
+                    {d.bus.toUpperCase()}
+                    {d.size !== null ? `, ${bytes(d.size)}` : ''}
+                    {d.isReadOnly ? ', read-only' : ''}
+                  </span>
                 </li>
-              ))}
-            </ul>
-          )
-        ) : (
-          <Unavailable what="Automatic drive detection" />
-        )}
+              )),
+            )}
+          </ul>
+        ) : null}
         <form
           className="row"
           onSubmit={(e) => {
@@ -123,9 +142,7 @@ export function MediaScreen() {
           }}
         >
           <label className="grow">
-            <span className="label">
-              {available('media:scan') ? 'Folder or drive to scan' : 'Bundle file on the medium'}
-            </span>
+            <span className="label">Folder, drive or bundle file</span>
             <input
               type="text"
               value={path}
@@ -162,17 +179,22 @@ export function MediaScreen() {
                   <td>
                     <code>{fileName(b.path)}</code>
                   </td>
-                  <td>{b.card ? `${b.card.name} ${b.card.version}` : '—'}</td>
+                  <td>{b.name ? `${b.name} ${b.version ?? ''}` : '—'}</td>
                   <td className="num">{bytes(b.size)}</td>
                   <td className="verdict">
-                    {b.ok ? (
+                    {b.verdict === 'installable' ? (
                       <>
                         <Badge tone="ok">trusted</Badge>{' '}
                         <span className="muted">signed by {b.signers.join(', ')}</span>
                       </>
+                    ) : b.verdict === 'already-installed' ? (
+                      <>
+                        <Badge tone="info">installed</Badge>{' '}
+                        <span className="muted">this exact bundle is installed</span>
+                      </>
                     ) : (
                       <>
-                        <Badge tone="bad">rejected</Badge>{' '}
+                        <Badge tone="bad">refused</Badge>{' '}
                         <span data-testid="verdict-reason">{b.error?.message}</span>
                       </>
                     )}
@@ -184,12 +206,49 @@ export function MediaScreen() {
                     <button
                       type="button"
                       className="primary"
-                      disabled={running !== null}
+                      disabled={running !== null || b.verdict === 'already-installed'}
                       onClick={() => void importBundle(b.path)}
                       data-testid="import"
                     >
                       Import
                     </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : null}
+        {documents.length > 0 ? (
+          <table className="table" data-testid="document-list">
+            <thead>
+              <tr>
+                <th>Signed document</th>
+                <th>Kind</th>
+                <th>Verdict</th>
+              </tr>
+            </thead>
+            <tbody>
+              {documents.map((d) => (
+                <tr key={d.path}>
+                  <td>
+                    <code>{fileName(d.path)}</code>
+                  </td>
+                  <td>
+                    {d.kind === 'policy' ? `trust policy v${d.number}` : `revocation list #${d.number}`}
+                  </td>
+                  <td>
+                    <Badge
+                      tone={
+                        d.verdict === 'applicable' ? 'ok' : d.verdict === 'already-applied' ? 'info' : 'bad'
+                      }
+                    >
+                      {d.verdict}
+                    </Badge>{' '}
+                    {d.error ? (
+                      <span>{d.error.message}</span>
+                    ) : (
+                      <span className="muted">apply it in Settings</span>
+                    )}
                   </td>
                 </tr>
               ))}

@@ -6,6 +6,7 @@ import type {
   TensorMapJson,
 } from '../../../runtime/contract/index.js';
 import { available, invoke } from '../api.js';
+import { shapeText } from '../components/BundleDetails.js';
 import { Badge, Card, ErrorNote, KeyValues, Unavailable, useResult } from '../components/ui.js';
 import { ms, shortHash } from '../format.js';
 import { inputsFromFile, InputError, topK } from '../inputs.js';
@@ -87,7 +88,7 @@ export function RunScreen() {
         ) : null}
         {model ? (
           <p className="muted small">
-            Takes {model.card.inputs.map((i) => `${i.name} ${i.type}[${i.shape.join(', ')}]`).join(', ')}
+            Takes {model.card.inputs.map((i) => `${i.name}: ${i.type}${shapeText(i.shape)}`).join(', ')}
           </p>
         ) : null}
         <div

@@ -1,0 +1,278 @@
+/**
+ * The renderer end to end: the built UI in Debian's Chromium, over the loopback transport, against
+ * the real engine on a fresh data dir. Walks the workflows of issue 6 and saves a screenshot of
+ * every screen to docs/screenshots/.
+ */
+import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, type CallContext } from '../../runtime/index.js';
+import { isChannelName } from '../../runtime/contract/index.js';
+import { prepareDemoStick, type DemoStick } from '../../runtime/demo/demo.js';
+import { writeNpy } from '../../runtime/inference/npy.js';
+import { browserUnavailable, openHarness, screenshot, type Harness } from './harness.js';
+
+const skipReason = browserUnavailable();
+const ADMIN_PASSWORD = 'correct horse battery staple';
+const OPERATOR_PASSWORD = 'operator password 1';
+if (skipReason) console.log(`SKIP renderer end-to-end tests: ${skipReason}`);
+
+/** Prints why a step is skipped (the channel it needs has not landed) and returns whether to skip. */
+function lacks(channel: string, step: string): boolean {
+  if (isChannelName(channel)) return false;
+  console.log(`SKIP ${step}: this version has no "${channel}" channel`);
+  return true;
+}
+
+async function listing(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (e.isFile()) out.push(join(e.parentPath, e.name));
+  }
+  return out.sort();
+}
+
+describe.skipIf(skipReason !== null)('desktop UI in Chromium against the real engine', () => {
+  let h: Harness;
+  let stick: DemoStick;
+  let ctx: CallContext;
+
+  beforeAll(async () => {
+    h = await openHarness();
+    stick = await prepareDemoStick(join(h.tmp, 'demo'));
+    // The test's own checks read the engine directly, as an admin of the same data dir.
+    ctx = { actor: { name: 'e2e-check', source: 'test', role: 'admin' } };
+  });
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('first start shows Home with the transport, an empty trust store and the alert to add a key', async () => {
+    const { page, server } = h;
+    await page.goto(server.url);
+    if (!lacks('auth:setup', 'admin setup on first start')) {
+      // Issue 5's accounts: the first start asks for the administrator account.
+      await page.getByTestId('setup').waitFor();
+      await page.getByTestId('auth-name').fill('admin');
+      await page.getByTestId('auth-password').fill(ADMIN_PASSWORD);
+      await page.getByTestId('auth-confirm').fill(ADMIN_PASSWORD + 'x');
+      await page.getByTestId('auth-submit').click();
+      await expect.poll(() => page.getByTestId('error').textContent()).toContain('differ');
+      await page.getByTestId('auth-confirm').fill(ADMIN_PASSWORD);
+      await screenshot(page, 'first-start');
+      await page.getByTestId('auth-submit').click();
+      await expect
+        .poll(() => page.getByTestId('account').textContent(), { timeout: 20_000 })
+        .toContain('admin');
+    }
+    await expect
+      .poll(() => page.getByTestId('home-machine').textContent())
+      .toContain(server.airlock.installationId);
+    await expect
+      .poll(() => page.getByTestId('home-alerts').textContent())
+      .toContain('No publisher key is trusted yet');
+    await expect.poll(() => page.getByTestId('network-badge').textContent()).toContain('loopback');
+  });
+
+  it('trusts the demo publisher key from Settings', async () => {
+    const { page } = h;
+    await page.getByTestId('nav-settings').click();
+    await page.getByTestId('key-name').fill('demo-publisher');
+    await page.getByTestId('key-pem').fill(await readFile(stick.publicKey, 'utf8'));
+    await page.getByTestId('key-add').click();
+    await expect
+      .poll(() => page.getByTestId('settings-keys').textContent())
+      .toContain(stick.keyId.slice(0, 32));
+    const keys = await call(h.server.handlers, 'trust:list', {}, ctx);
+    expect(keys.map((k) => k.keyId)).toEqual([stick.keyId]);
+  });
+
+  it('the stick shows the demo bundles as trusted; inspect shows card, files and signers', async () => {
+    const { page } = h;
+    await page.getByTestId('nav-media').click();
+    const target = isChannelName('media:scan') ? stick.stick : stick.bundles[1]!;
+    await page.getByTestId('media-path').fill(target);
+    await page.getByTestId('media-scan').click();
+    await expect.poll(() => page.getByTestId('bundle-row').count()).toBeGreaterThan(0);
+    const rows = page.getByTestId('bundle-row');
+    await expect.poll(() => rows.first().textContent()).toContain('trusted');
+    await rows.filter({ hasText: 'ppocr-cls' }).getByTestId('inspect').click();
+    await expect.poll(() => page.getByTestId('inspect-card').textContent()).toContain('image-classification');
+    const files = await page.getByTestId('bundle-files').textContent();
+    expect(files).toContain('model.onnx');
+    expect(await page.getByTestId('bundle-signers').textContent()).toContain('demo-publisher');
+    await screenshot(page, 'media');
+  });
+
+  it('imports with progress and the model is installed', async () => {
+    const { page } = h;
+    const rows = page.getByTestId('bundle-row');
+    await rows.filter({ hasText: 'ppocr-cls' }).getByTestId('import').click();
+    await expect
+      .poll(() => page.getByTestId('import-report').textContent(), { timeout: 60_000 })
+      .toContain('Installed ppocr-cls');
+    const models = await call(h.server.handlers, 'models:list', { includeDisabled: true }, ctx);
+    expect(models.map((m) => `${m.name}@${m.version}`)).toContain('ppocr-cls@2.0.0');
+    const progress = await call(h.server.handlers, 'audit:list', { action: 'model.install', limit: 10 }, ctx);
+    expect(progress.length).toBe(1);
+  });
+
+  it('a tampered bundle shows its reason and is not installed', async () => {
+    const { page, server } = h;
+    const bad = join(h.tmp, 'demo', 'tampered');
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(bad, { recursive: true });
+    const copy = join(bad, 'ppocr-rec-4.0.0.airlock');
+    await copyFile(stick.bundles[0]!, copy);
+    const bytes = await readFile(copy);
+    const at = Math.floor(bytes.length / 2);
+    bytes[at] = bytes[at]! ^ 0xff;
+    await writeFile(copy, bytes);
+    const stored = async () => [
+      ...(await listing(join(h.tmp, 'data', 'store'))),
+      ...(await listing(join(h.tmp, 'data', 'staging'))),
+    ];
+    const before = await stored();
+    const modelsBefore = await call(server.handlers, 'models:list', { includeDisabled: true }, ctx);
+
+    await page.getByTestId('media-path').fill(isChannelName('media:scan') ? bad : copy);
+    await page.getByTestId('media-scan').click();
+    await expect.poll(() => page.getByTestId('bundle-row').first().textContent()).toContain('refused');
+    const reason = await page.getByTestId('verdict-reason').first().textContent();
+    expect(reason).toMatch(/digest|sha-256|does not match|changed/i);
+    await page.getByTestId('bundle-row').first().getByTestId('import').click();
+    await expect.poll(() => page.getByTestId('import-report').textContent()).toContain('Not installed');
+    expect(await page.getByTestId('import-report').textContent()).toContain('DIGEST_MISMATCH');
+    await screenshot(page, 'media-rejected');
+
+    const modelsAfter = await call(server.handlers, 'models:list', { includeDisabled: true }, ctx);
+    expect(modelsAfter).toEqual(modelsBefore);
+    // Only the database changes (the refusal is audited): no blob stored, nothing left in staging.
+    expect(await stored()).toEqual(before);
+  });
+
+  it('Models shows the installed model with its card, files and install history', async () => {
+    const { page } = h;
+    await page.getByTestId('nav-models').click();
+    await expect.poll(() => page.getByTestId('model-detail').textContent()).toContain('ppocr-cls 2.0.0');
+    await expect.poll(() => page.locator('main').textContent()).toContain('model.install');
+    await screenshot(page, 'models');
+  });
+
+  it('runs ppocr-cls on a .npy and shows the probabilities, latency and provider', async () => {
+    const { page, server } = h;
+    const model = await call(server.handlers, 'models:get', { ref: 'ppocr-cls' }, ctx);
+    const spec = model.card.inputs[0]!;
+    const dims = spec.shape.map((d) => (typeof d === 'number' ? d : 1));
+    const count = dims.reduce((a, b) => a * b, 1);
+    const data = new Float32Array(count).map((_, i) => Math.sin(i / 7));
+    const npy = join(h.tmp, 'line.npy');
+    await writeFile(npy, writeNpy({ type: 'float32', dims, data }));
+
+    await page.getByTestId('nav-run').click();
+    await page.getByTestId('run-file').setInputFiles(npy);
+    await expect.poll(() => page.getByTestId('run-chosen').textContent()).toContain('line.npy');
+    await page.getByTestId('run-go').click();
+    await expect
+      .poll(() => page.getByTestId('result').textContent(), { timeout: 60_000 })
+      .toContain('ppocr-cls');
+    expect(await page.getByTestId('topk').locator('li').count()).toBe(2);
+    const text = await page.getByTestId('result').textContent();
+    expect(text).toMatch(/cpu/i);
+    expect(await page.getByTestId('result-latency').textContent()).toMatch(/ms|s$/);
+    const runs = await call(server.handlers, 'audit:list', { action: 'inference.run', limit: 5 }, ctx);
+    expect(runs[0]?.outcome).toBe('success');
+    await screenshot(page, 'run');
+  });
+
+  it('a short benchmark', async () => {
+    const { page } = h;
+    await page.getByTestId('nav-benchmark').click();
+    if (lacks('bench:run', 'the benchmark flow')) {
+      expect(await page.getByTestId('unavailable').first().textContent()).toContain(
+        'not available in this version',
+      );
+    }
+    await screenshot(page, 'benchmark');
+  });
+
+  it('audit: the table lists the records and verification reports the chain intact', async () => {
+    const { page, server } = h;
+    await page.getByTestId('nav-audit').click();
+    const head = (await call(server.handlers, 'audit:list', { limit: 1 }, ctx))[0]!;
+    await expect.poll(() => page.getByTestId('audit-scroller').textContent()).toContain(head.action);
+    await page.getByTestId('audit-verify-run').click();
+    await expect
+      .poll(() => page.getByTestId('verify-result').textContent())
+      .toMatch(/Intact: [\d,]+ records/);
+    if (!lacks('audit:export', 'audit export')) {
+      const out = join(h.tmp, 'demo', 'usb-stick', 'audit-export');
+      await page.getByTestId('audit-export-path').fill(out);
+      await page.getByTestId('audit-export-run').click();
+      await expect
+        .poll(() => page.getByTestId('export-result').textContent(), { timeout: 60_000 })
+        .toContain('Exported records');
+      const written = await readdir(out);
+      expect(written.length).toBeGreaterThan(2);
+      expect(written).toContain('verify.js');
+    }
+    await expect.poll(() => page.getByTestId('audit-scroller').textContent()).not.toContain('loading');
+    await screenshot(page, 'audit');
+  });
+
+  it('Home after a session of work, in light and dark', async () => {
+    const { page } = h;
+    await page.getByTestId('nav-home').click();
+    await expect.poll(() => page.getByTestId('home-events').textContent()).toContain('audit.verify');
+    await page.getByTestId('hardware-probe').click();
+    await expect
+      .poll(() => page.getByTestId('providers').textContent(), { timeout: 60_000 })
+      .toContain('cpu');
+    await screenshot(page, 'home-light');
+    await page.getByTestId('theme-toggle').click();
+    await expect.poll(() => page.evaluate('document.documentElement.dataset.theme')).toBe('dark');
+    await screenshot(page, 'home-dark');
+    await page.getByTestId('theme-toggle').click();
+  });
+
+  it('every screen is reachable by keyboard (Alt+1..7)', async () => {
+    const { page } = h;
+    const screens = ['home', 'media', 'models', 'run', 'benchmark', 'audit', 'settings'];
+    for (const [i, s] of screens.entries()) {
+      await page.keyboard.press(`Alt+${i + 1}`);
+      await expect.poll(() => page.getByTestId(`screen-${s}`).count()).toBe(1);
+    }
+  });
+
+  it('an operator account cannot import: the engine refuses and the UI says why', async () => {
+    if (lacks('users:add', 'the operator-cannot-import flow')) return;
+    const { page, server } = h;
+    await page.getByTestId('nav-settings').click();
+    await page.getByTestId('user-name').fill('operator1');
+    await page.getByTestId('user-role').selectOption('operator');
+    await page.getByTestId('user-password').fill(OPERATOR_PASSWORD);
+    await page.getByTestId('user-add').click();
+    await expect.poll(() => page.getByTestId('users').textContent()).toContain('operator1');
+    await screenshot(page, 'settings');
+    await page.getByTestId('sign-out').click();
+    await page.getByTestId('signin').waitFor();
+    await page.getByTestId('auth-name').fill('operator1');
+    await page.getByTestId('auth-password').fill(OPERATOR_PASSWORD);
+    await page.getByTestId('auth-submit').click();
+    await expect.poll(() => page.getByTestId('account').textContent()).toContain('operator');
+
+    const modelsBefore = await call(server.handlers, 'models:list', { includeDisabled: true }, ctx);
+    await page.getByTestId('nav-media').click();
+    await page.getByTestId('media-path').fill(isChannelName('media:scan') ? stick.stick : stick.bundles[0]!);
+    await page.getByTestId('media-scan').click();
+    await expect.poll(() => page.getByTestId('bundle-row').count()).toBeGreaterThan(0);
+    await page.getByTestId('bundle-row').filter({ hasText: 'ppocr-rec' }).getByTestId('import').click();
+    await expect.poll(() => page.getByTestId('error').last().textContent()).toContain('ROLE_FORBIDDEN');
+    expect(await page.getByTestId('error').last().textContent()).toMatch(/operator role may not/);
+    await screenshot(page, 'media-operator-refused');
+    expect(await call(server.handlers, 'models:list', { includeDisabled: true }, ctx)).toEqual(modelsBefore);
+    const refusals = await call(server.handlers, 'audit:list', { action: 'auth.refused', limit: 5 }, ctx);
+    expect(refusals[0]).toMatchObject({ actor: 'operator1', target: 'models:import', outcome: 'refused' });
+  });
+});
