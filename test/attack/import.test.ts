@@ -232,6 +232,8 @@ describe('raw stream bound', () => {
 
 describe('the CLI on a terminal', () => {
   const script = ['/usr/bin/script', '/bin/script'].find((p) => existsSync(p));
+  if (!script)
+    console.log('SKIP progress-bar test: util-linux script(1) is not installed, so no pty can be made here.');
   it.skipIf(!script)(
     'shows a progress bar with bytes and rate while importing (util-linux script gives it a pty)',
     async () => {
