@@ -6,6 +6,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProgressEvent } from '../../runtime/contract/channel.js';
 import type { BenchReport, BenchComparison } from '../../runtime/contract/bench.js';
+import { createBundle, signBundle } from '../../runtime/bundle/writer.js';
+import { writeNpy } from '../../runtime/inference/npy.js';
 import { auditRows, ctx, environment, listFiles, model, signedBundle, type Env } from '../core/helpers.js';
 
 const run = promisify(execFile);
@@ -149,6 +151,59 @@ describe('bench:run', () => {
     } finally {
       await fresh.close();
     }
+  });
+});
+
+describe('sample inputs from the bundle', () => {
+  let env: Env;
+  beforeAll(async () => {
+    env = await environment();
+  });
+  afterAll(async () => env.close());
+
+  async function withSample(name: string, dims: number[]): Promise<void> {
+    const npy = join(env.root, `${name}.npy`);
+    writeFileSync(
+      npy,
+      writeNpy({
+        type: 'float32',
+        dims,
+        data: Float32Array.from({ length: dims.reduce((a, b) => a * b, 1) }, (_, i) => i / 10),
+      }),
+    );
+    const card = join(env.root, `${name}.card.json`);
+    writeFileSync(card, JSON.stringify({ samples: ['samples/x.npy'] }));
+    const out = join(env.root, `${name}.airlock`);
+    await createBundle({
+      model: model('classifier.onnx'),
+      name,
+      version: '1.0.0',
+      out,
+      card,
+      publisher: 'ACME Models',
+      extraFiles: { 'samples/x.npy': npy },
+    });
+    await signBundle(out, env.pub.privateKeyPem);
+    expect((await env.handlers['models:import']({ path: out }, ctx)).installed).toBe(1);
+  }
+
+  it('benchmarks on the sample the card lists (tiled to each batch size)', async () => {
+    await withSample('sampled', [1, 4]);
+    const report = await env.handlers['bench:run'](
+      { model: 'sampled', scenario: 'offline', quick: true },
+      ctx,
+    );
+    expect(report.inputs).toEqual({ source: 'samples', shapes: { x: [1, 4] } });
+    expect(report.trials.filter((t) => t.stage === 'batch').every((t) => t.ok)).toBe(true);
+  });
+
+  it('a sample that does not fit the model is refused with its code and nothing is stored', async () => {
+    await withSample('badsample', [1, 5]);
+    const rows = benchRows(env);
+    await expect(
+      env.handlers['bench:run']({ model: 'badsample', scenario: 'offline', quick: true }, ctx),
+    ).rejects.toMatchObject({ code: 'INPUT_SHAPE_MISMATCH' });
+    expect(benchRows(env)).toEqual(rows);
   });
 });
 
