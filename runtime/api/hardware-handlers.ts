@@ -1,6 +1,7 @@
 import type { Airlock } from '../airlock.js';
 import { HardwareStore } from '../hardware/hardware-store.js';
 import { probeHardware } from '../hardware/probe.js';
+import { TunedStore } from '../tuning/tuned-store.js';
 import type { Handler } from './handlers.js';
 import { throwIfCancelled, withOperation } from './operation.js';
 
@@ -21,7 +22,19 @@ export function createHardwareHandlers(airlock: Airlock): { [K in HardwareChanne
           unit: 'steps',
           message: 'probing CPU, GPUs and execution providers',
         });
-        const profile = await probeHardware({ signal, now: airlock.now });
+        const probed = await probeHardware({ signal, now: airlock.now });
+        const stale = new TunedStore(airlock.db).list({}, probed.fingerprint).filter((t) => t.stale);
+        const models = [...new Set(stale.map((t) => `${t.model}@${t.version}`))];
+        const profile =
+          models.length === 0
+            ? probed
+            : {
+                ...probed,
+                warnings: [
+                  ...probed.warnings,
+                  `This machine's fingerprint differs from the one the tuned configs of ${models.join(', ')} were chosen on: they are stale and runs use onnxruntime defaults until "airlock bench" is run again for them.`,
+                ],
+              };
         throwIfCancelled(signal, 'The hardware probe');
         ctx.onProgress?.({
           operationId: req.operationId ?? 'hardware',

@@ -149,6 +149,10 @@ describe('airlock run uses the tuned config', () => {
     expect(lastRunDetails(env).config.stale).toBe(true);
     const tuned = await env.handlers['bench:tuned']({ model: 'classifier' }, ctx);
     expect(tuned.every((t) => t.stale)).toBe(true);
+    const profile = await env.handlers['hardware:probe']({}, ctx);
+    expect(profile.warnings.at(-1)).toMatch(
+      /tuned configs of classifier@1\.0\.0 were chosen on: they are stale/,
+    );
   });
 });
 
