@@ -58,7 +58,10 @@ export function migrate(db: Db, migrations: readonly Migration[], file = 'the da
   const pending = sorted.filter((m) => m.version > current);
   if (pending.length === 0) return;
   db.transaction(() => {
-    for (const migration of pending) migration.up(db);
+    // Another process may have migrated while this one waited for the write lock: re-read.
+    const now = db.pragma('user_version', { simple: true }) as number;
+    if (now >= latest) return;
+    for (const migration of pending) if (migration.version > now) migration.up(db);
     db.pragma(`user_version = ${latest}`);
   }).immediate();
 }
