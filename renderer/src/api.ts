@@ -51,10 +51,21 @@ function isLoopback(): boolean {
   return location.protocol === 'http:' && location.hostname === '127.0.0.1';
 }
 
-/** JSON for the loopback transport: typed arrays as arrays, bigints as decimal strings. */
+function base64(bytes: Uint8Array): string {
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000)
+    binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+/**
+ * JSON for the loopback transport: Uint8Array (file bytes) as {"$bytes": base64}, which the
+ * transport turns back into bytes; other typed arrays as arrays; bigints as decimal strings.
+ */
 function toJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
     if (typeof v === 'bigint') return v.toString();
+    if (v instanceof Uint8Array) return { $bytes: base64(v) };
     if (ArrayBuffer.isView(v) && !(v instanceof DataView))
       return Array.from(v as unknown as ArrayLike<number>);
     return v;

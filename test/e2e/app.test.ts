@@ -10,6 +10,7 @@ import { call, type CallContext } from '../../runtime/index.js';
 import { isChannelName } from '../../runtime/contract/index.js';
 import { prepareDemoStick, type DemoStick } from '../../runtime/demo/demo.js';
 import { writeNpy } from '../../runtime/inference/npy.js';
+import sharp from 'sharp';
 import { browserUnavailable, openHarness, screenshot, type Harness } from './harness.js';
 
 const skipReason = browserUnavailable();
@@ -105,17 +106,32 @@ describe.skipIf(skipReason !== null)('desktop UI in Chromium against the real en
     await screenshot(page, 'media');
   });
 
-  it('imports with progress and the model is installed', async () => {
-    const { page } = h;
+  it('imports with progress and the models are installed', async () => {
+    const { page, server } = h;
     const rows = page.getByTestId('bundle-row');
-    await rows.filter({ hasText: 'ppocr-cls' }).getByTestId('import').click();
-    await expect
-      .poll(() => page.getByTestId('import-report').textContent(), { timeout: 60_000 })
-      .toContain('Installed ppocr-cls');
-    const models = await call(h.server.handlers, 'models:list', { includeDisabled: true }, ctx);
-    expect(models.map((m) => `${m.name}@${m.version}`)).toContain('ppocr-cls@2.0.0');
-    const progress = await call(h.server.handlers, 'audit:list', { action: 'model.install', limit: 10 }, ctx);
-    expect(progress.length).toBe(1);
+    for (const name of ['ppocr-cls', 'ppocr-rec']) {
+      await rows
+        .filter({ hasText: `${name}-` })
+        .getByTestId('import')
+        .click();
+      await expect
+        .poll(() => page.getByTestId('import-report').textContent(), { timeout: 60_000 })
+        .toContain(`Installed ${name}`);
+    }
+    const models = await call(server.handlers, 'models:list', { includeDisabled: true }, ctx);
+    expect(models.map((m) => `${m.name}@${m.version}`).sort()).toEqual([
+      'ppocr-cls@2.0.0',
+      'ppocr-rec@4.0.0',
+    ]);
+    expect(
+      (await call(server.handlers, 'audit:list', { action: 'model.install', limit: 10 }, ctx)).length,
+    ).toBe(2);
+    // The page was sent the import's progress (bytes verified, then the install step).
+    const progress = server.events
+      .filter((e) => e.event === 'operation:progress')
+      .map((e) => e.payload as { operationId: string; phase: string });
+    expect(progress.some((p) => p.operationId.startsWith('import-') && p.phase === 'verifying')).toBe(true);
+    expect(progress.some((p) => p.operationId.startsWith('import-') && p.phase === 'installing')).toBe(true);
   });
 
   it('a tampered bundle shows its reason and is not installed', async () => {
@@ -171,6 +187,7 @@ describe.skipIf(skipReason !== null)('desktop UI in Chromium against the real en
     await writeFile(npy, writeNpy({ type: 'float32', dims, data }));
 
     await page.getByTestId('nav-run').click();
+    await page.getByTestId('run-model').selectOption('ppocr-cls@2.0.0');
     await page.getByTestId('run-file').setInputFiles(npy);
     await expect.poll(() => page.getByTestId('run-chosen').textContent()).toContain('line.npy');
     await page.getByTestId('run-go').click();
@@ -186,16 +203,44 @@ describe.skipIf(skipReason !== null)('desktop UI in Chromium against the real en
     await screenshot(page, 'run');
   });
 
-  it('a short benchmark', async () => {
+  it('recognises the text of an image with the OCR model', async () => {
     const { page } = h;
+    const png = join(h.tmp, 'line.png');
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="360" height="48"><rect width="100%" height="100%" fill="white"/><text x="12" y="36" font-family="DejaVu Sans" font-size="30" fill="black">AIRLOCK 2026</text></svg>`;
+    await sharp(Buffer.from(svg)).png().toFile(png);
+    await page.getByTestId('nav-run').click();
+    await page.getByTestId('run-model').selectOption('ppocr-rec@4.0.0');
+    await page.getByTestId('run-file').setInputFiles(png);
+    await expect.poll(() => page.getByTestId('run-chosen').textContent()).toContain('line.png');
+    await page.getByTestId('run-go').click();
+    await expect
+      .poll(() => page.getByTestId('recognised-text').textContent(), { timeout: 60_000 })
+      .toMatch(/AIRLOCK\s?2026/);
+    await screenshot(page, 'run-ocr');
+  });
+
+  it('a short benchmark: progress, charts and the chosen configuration', async () => {
+    const { page, server } = h;
     await page.getByTestId('nav-benchmark').click();
     if (lacks('bench:run', 'the benchmark flow')) {
       expect(await page.getByTestId('unavailable').first().textContent()).toContain(
         'not available in this version',
       );
+      await screenshot(page, 'benchmark');
+      return;
     }
+    await page.getByTestId('bench-model').selectOption('ppocr-cls@2.0.0');
+    await page.getByTestId('bench-go').click();
+    await page.getByTestId('progress').waitFor();
+    await expect
+      .poll(() => page.getByTestId('bench-best').textContent(), { timeout: 120_000, interval: 500 })
+      .toMatch(/For latency.*cpu/);
+    expect(await page.locator('.chart canvas').count()).toBeGreaterThanOrEqual(2);
+    expect(await page.getByTestId('bench-trials').locator('tbody tr').count()).toBeGreaterThan(1);
+    const tuned = await call(server.handlers, 'bench:tuned', { model: 'ppocr-cls' }, ctx);
+    expect(tuned.map((t) => t.objective).sort()).toEqual(['latency', 'throughput']);
     await screenshot(page, 'benchmark');
-  });
+  }, 180_000);
 
   it('audit: the table lists the records and verification reports the chain intact', async () => {
     const { page, server } = h;
@@ -264,10 +309,12 @@ describe.skipIf(skipReason !== null)('desktop UI in Chromium against the real en
 
     const modelsBefore = await call(server.handlers, 'models:list', { includeDisabled: true }, ctx);
     await page.getByTestId('nav-media').click();
-    await page.getByTestId('media-path').fill(isChannelName('media:scan') ? stick.stick : stick.bundles[0]!);
+    // An operator may check a bundle file (bundle:verify) but not install it.
+    const bundle = stick.bundles.find((b) => b.includes('ppocr-det')) ?? stick.bundles[0]!;
+    await page.getByTestId('media-path').fill(bundle);
     await page.getByTestId('media-scan').click();
     await expect.poll(() => page.getByTestId('bundle-row').count()).toBeGreaterThan(0);
-    await page.getByTestId('bundle-row').filter({ hasText: 'ppocr-rec' }).getByTestId('import').click();
+    await page.getByTestId('bundle-row').first().getByTestId('import').click();
     await expect.poll(() => page.getByTestId('error').last().textContent()).toContain('ROLE_FORBIDDEN');
     expect(await page.getByTestId('error').last().textContent()).toMatch(/operator role may not/);
     await screenshot(page, 'media-operator-refused');

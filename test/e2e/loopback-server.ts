@@ -16,6 +16,8 @@ export interface LoopbackServer {
   readonly url: string;
   readonly airlock: Airlock;
   readonly handlers: Handlers;
+  /** Every event pushed to the page, in order (tests check progress was reported). */
+  readonly events: { event: string; payload: unknown }[];
   close(): Promise<void>;
 }
 
@@ -60,7 +62,9 @@ export async function startLoopbackServer(options: LoopbackOptions): Promise<Loo
   const startedAt = new Date().toISOString();
   let origin = '';
 
+  const events: { event: string; payload: unknown }[] = [];
   const broadcast = (event: string, payload: unknown) => {
+    events.push({ event, payload });
     const line = `data: ${json({ event, payload })}\n\n`;
     for (const s of streams) s.write(line);
   };
@@ -97,7 +101,12 @@ export async function startLoopbackServer(options: LoopbackOptions): Promise<Loo
         const name = decodeURIComponent(url.pathname.slice('/invoke/'.length));
         let request: unknown;
         try {
-          request = JSON.parse((await body(req)) || '{}');
+          // File bytes travel as {"$bytes": base64} and become a Uint8Array again, as over IPC.
+          request = JSON.parse((await body(req)) || '{}', (_key, v: unknown) =>
+            v !== null && typeof v === 'object' && typeof (v as { $bytes?: unknown }).$bytes === 'string'
+              ? new Uint8Array(Buffer.from((v as { $bytes: string }).$bytes, 'base64'))
+              : v,
+          );
         } catch {
           res.writeHead(400, { 'content-type': 'application/json' });
           res.end(json({ ok: false, error: { code: 'USAGE', message: 'The request body is not JSON.' } }));
@@ -152,6 +161,7 @@ export async function startLoopbackServer(options: LoopbackOptions): Promise<Loo
     url: origin,
     airlock,
     handlers,
+    events,
     close: async () => {
       for (const s of streams) s.end();
       server.closeAllConnections();

@@ -256,7 +256,9 @@ function HardwareSummary({ profile }: { profile: HardwareProfile }) {
                 </Badge>
               </td>
               <td className="muted small">
-                {p.reason ?? (p.loadMs !== null ? `opened in ${p.loadMs.toFixed(0)} ms` : '')}
+                <span className="clamp" title={p.reason ?? undefined}>
+                  {p.reason ?? (p.loadMs !== null ? `opened in ${p.loadMs.toFixed(0)} ms` : '')}
+                </span>
               </td>
             </tr>
           ))}

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type {
   ErrorInfo,
   InferenceResult,
+  ProcessedResult,
   TensorJson,
   TensorMapJson,
 } from '../../../runtime/contract/index.js';
@@ -14,8 +15,11 @@ import { useApp } from '../store.js';
 
 interface Chosen {
   name: string;
-  inputs: TensorMapJson;
+  inputs?: TensorMapJson;
+  image?: { bytes: Uint8Array; name: string; url: string };
 }
+
+const IMAGE = /\.(png|jpe?g|webp|bmp|gif|tiff?)$/i;
 
 export function RunScreen() {
   const models = useResult(() => invoke('models:list', { includeDisabled: false }), []);
@@ -38,6 +42,12 @@ export function RunScreen() {
     setResult(null);
     setRunError(null);
     if (!model) return;
+    if (IMAGE.test(file.name)) {
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      setChosen({ name: file.name, image: { bytes, name: file.name, url: URL.createObjectURL(file) } });
+      setFileError(null);
+      return;
+    }
     try {
       const inputs = inputsFromFile(file.name, await file.arrayBuffer(), model.card.inputs);
       setChosen({ name: file.name, inputs });
@@ -54,10 +64,13 @@ export function RunScreen() {
   const run = async () => {
     if (!model || !chosen) return;
     setRunning(true);
-    const r = await invoke('inference:run', {
-      model: `${model.name}@${model.version}`,
-      inputs: chosen.inputs,
-    });
+    const ref = `${model.name}@${model.version}`;
+    const r = await invoke(
+      'inference:run',
+      chosen.image
+        ? { model: ref, image: { bytes: chosen.image.bytes, name: chosen.image.name } }
+        : { model: ref, inputs: chosen.inputs ?? {} },
+    );
     setRunning(false);
     setResult(r.ok ? r.value : null);
     setRunError(r.ok ? null : r.error);
@@ -110,7 +123,7 @@ export function RunScreen() {
             Choose a file…
             <input
               type="file"
-              accept=".npy,.json"
+              accept=".npy,.json,.png,.jpg,.jpeg,.webp,.bmp,.tif,.tiff"
               className="visually-hidden"
               data-testid="run-file"
               onChange={(e) => {
@@ -120,8 +133,11 @@ export function RunScreen() {
             />
           </label>
           <p className="muted small">
-            .npy or JSON tensors{available('inference:run') ? '' : ''}. Images: not available in this version.
+            An image (for models whose card says how to prepare it), a .npy array or JSON tensors.
           </p>
+          {chosen?.image ? (
+            <img className="preview" src={chosen.image.url} alt={`Input ${chosen.name}`} />
+          ) : null}
           {chosen ? (
             <p data-testid="run-chosen">
               <Badge tone="info">ready</Badge> {chosen.name}
@@ -172,6 +188,12 @@ function ResultView({ result }: { result: InferenceResult }) {
           ],
           ['Provider', result.provider],
           [
+            'Configuration',
+            result.config
+              ? `${result.config.source}${result.config.stale ? ' (tuned on other hardware: defaults used)' : ''}`
+              : 'default',
+          ],
+          [
             'Output digest',
             <code key="d" title={result.outputDigest}>
               {shortHash(result.outputDigest, 24)}
@@ -179,9 +201,14 @@ function ResultView({ result }: { result: InferenceResult }) {
           ],
         ]}
       />
-      {Object.entries(result.outputs).map(([name, t]) => (
-        <OutputView key={name} name={name} tensor={t} />
-      ))}
+      {result.config?.note ? <p className="note muted">{result.config.note}</p> : null}
+      {result.result ? <ProcessedView result={result.result} /> : null}
+      <details open={!result.result}>
+        <summary>Raw outputs</summary>
+        {Object.entries(result.outputs).map(([name, t]) => (
+          <OutputView key={name} name={name} tensor={t} />
+        ))}
+      </details>
     </div>
   );
 }
@@ -206,7 +233,7 @@ function OutputView({ name, tensor }: { name: string; tensor: TensorJson }) {
             top {top.length} of {tensor.dims[tensor.dims.length - 1]}
           </span>
         </h3>
-        <ul className="bars" data-testid="topk">
+        <ul className="bars" data-testid="raw-topk">
           {top.map((t) => (
             <li key={t.index}>
               <span className="bar-label">class {t.index}</span>
@@ -250,4 +277,73 @@ function OutputView({ name, tensor }: { name: string; tensor: TensorJson }) {
       </table>
     </div>
   );
+}
+
+function ProcessedView({ result }: { result: ProcessedResult }) {
+  switch (result.kind) {
+    case 'text':
+      return (
+        <div className="stack">
+          <h3>Recognised text</h3>
+          <p className="recognised" data-testid="recognised-text">
+            {result.text || <span className="muted">(nothing recognised)</span>}
+          </p>
+          <p className="muted small">confidence {(result.confidence * 100).toFixed(1)}%</p>
+        </div>
+      );
+    case 'lines':
+      return (
+        <div className="stack">
+          <h3>Recognised text</h3>
+          <p className="recognised" data-testid="recognised-text">
+            {result.text}
+          </p>
+          <table className="table compact">
+            <thead>
+              <tr>
+                <th>Line</th>
+                <th className="num">Confidence</th>
+                <th>Box</th>
+              </tr>
+            </thead>
+            <tbody>
+              {result.lines.map((l, i) => (
+                <tr key={i}>
+                  <td>{l.text}</td>
+                  <td className="num">{(l.confidence * 100).toFixed(1)}%</td>
+                  <td className="muted small">
+                    [{l.box.map((v) => Math.round(v)).join(', ')}]{l.angle === 180 ? ' turned upright' : ''}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      );
+    case 'classes': {
+      const max = Math.max(...result.top.map((t) => t.score), 1e-9);
+      return (
+        <div className="stack">
+          <h3>Top classes</h3>
+          <ul className="bars" data-testid="topk">
+            {result.top.map((t) => (
+              <li key={t.index}>
+                <span className="bar-label">{t.label ?? `class ${t.index}`}</span>
+                <span className="bar-track">
+                  <span className="bar-fill" style={{ width: `${(t.score / max) * 100}%` }} />
+                </span>
+                <span className="bar-value">{t.score.toFixed(4)}</span>
+              </li>
+            ))}
+          </ul>
+        </div>
+      );
+    }
+    case 'boxes':
+      return (
+        <p>
+          {result.boxes.length} region{result.boxes.length === 1 ? '' : 's'} detected.
+        </p>
+      );
+  }
 }
