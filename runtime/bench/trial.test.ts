@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { feedsFor } from './inputs.js';
 import { measureServer, measureStream, runnerFor } from './trial.js';
 import { batchSizes, benchmark, threadCounts } from './search.js';
+import { describeConfig } from '../tuning/choose.js';
 
 const CLASSIFIER = new URL('../../test/fixtures/models/classifier.onnx', import.meta.url).pathname;
 const specs = [{ name: 'x', type: 'float32' as const, shape: ['batch', 4] }];
@@ -102,7 +103,22 @@ describe('search space', () => {
     expect(shapes).toEqual({ x: [1, 4] });
     const stages = trials.map((t) => t.stage);
     expect(seen).toEqual(stages);
-    expect(new Set(stages)).toEqual(new Set(['baseline', 'threads', 'optimization', 'mode', 'batch']));
+    expect(new Set(stages)).toEqual(
+      new Set(['baseline', 'threads', 'optimization', 'mode', 'batch', 'confirm']),
+    );
+    // Confirmation: each finalist twice, in alternating order, the defaults among them.
+    const confirm = trials.filter((t) => t.stage === 'confirm');
+    expect(confirm.length % 2).toBe(0);
+    expect(confirm.length).toBeGreaterThanOrEqual(4);
+    expect(
+      confirm
+        .map((t) => describeConfig(t.config))
+        .slice(0, confirm.length / 2)
+        .reverse(),
+    ).toEqual(confirm.slice(confirm.length / 2).map((t) => describeConfig(t.config)));
+    expect(confirm.some((t) => describeConfig(t.config) === 'cpu t=default opt=default sequential b=1')).toBe(
+      true,
+    );
     const bad = trials.filter((t) => t.config.executionProvider === 'no-such-provider');
     expect(bad).toHaveLength(1);
     expect(bad[0]).toMatchObject({ ok: false, error: { code: 'PROVIDER_UNAVAILABLE' } });

@@ -32,7 +32,7 @@ export interface LatencyStats {
 
 /** One configuration measured: a point of the search space. */
 export interface Trial {
-  readonly stage: 'baseline' | 'threads' | 'optimization' | 'mode' | 'batch' | 'server';
+  readonly stage: 'baseline' | 'threads' | 'optimization' | 'mode' | 'batch' | 'confirm' | 'server';
   readonly config: BenchConfig;
   readonly scenario: Scenario;
   readonly ok: boolean;

@@ -86,6 +86,33 @@ describe('chooseConfigs', () => {
     expect(chooseConfigs([t1]).latency?.speedupVsDefault).toBeNull();
   });
 
+  it('decides on the confirmation rounds, averaged per config, when there are any', () => {
+    // In the search, threads=1 looked far better; measured again beside the defaults, it is not.
+    const t1 = trial('threads', { executionProvider: 'cpu', intraOpNumThreads: 1, batchSize: 1 }, 5, 200);
+    const confirm = [
+      trial('confirm', { executionProvider: 'cpu', batchSize: 1 }, 10, 100),
+      trial('confirm', { executionProvider: 'cpu', intraOpNumThreads: 1, batchSize: 1 }, 10, 101),
+      trial('confirm', { executionProvider: 'cpu', intraOpNumThreads: 1, batchSize: 1 }, 9.9, 102),
+      trial('confirm', { executionProvider: 'cpu', batchSize: 1 }, 10, 100),
+    ];
+    const { latency, throughput } = chooseConfigs([base, t1, ...confirm]);
+    expect(latency?.config).toEqual({ executionProvider: 'cpu', batchSize: 1 });
+    expect(throughput?.config).toEqual({ executionProvider: 'cpu', batchSize: 1 });
+    // A finalist that stays ahead in the confirmation rounds wins, with its averaged figure.
+    const ahead = [
+      trial('confirm', { executionProvider: 'cpu', batchSize: 1 }, 10, 100),
+      trial('confirm', { executionProvider: 'cpu', intraOpNumThreads: 1, batchSize: 4 }, 30, 180),
+      trial('confirm', { executionProvider: 'cpu', intraOpNumThreads: 1, batchSize: 4 }, 30, 220),
+      trial('confirm', { executionProvider: 'cpu', batchSize: 1 }, 10, 100),
+    ];
+    expect(chooseConfigs([base, ...ahead]).throughput).toEqual({
+      config: { executionProvider: 'cpu', intraOpNumThreads: 1, batchSize: 4 },
+      metric: 200,
+      unit: 'samples/s',
+      speedupVsDefault: 2,
+    });
+  });
+
   it('describes a config in a short label', () => {
     expect(
       describeConfig({

@@ -3,10 +3,6 @@ import type { BenchConfig, Trial, TunedChoice } from '../contract/bench.js';
 /** Differences smaller than this are noise: a tuned config must beat the default by more to replace it. */
 export const NOISE_MARGIN = 0.03;
 
-function isDefault(t: Trial): boolean {
-  return t.stage === 'baseline' && t.config.executionProvider === 'cpu' && (t.config.batchSize ?? 1) === 1;
-}
-
 /** A short label for a configuration ("cpu t=2 all sequential b=8"). */
 export function describeConfig(c: BenchConfig): string {
   return [
@@ -21,35 +17,81 @@ export function describeConfig(c: BenchConfig): string {
     .join(' ');
 }
 
+/** A stable key for a configuration (batch size included). */
+export function configId(c: BenchConfig): string {
+  return JSON.stringify([
+    c.executionProvider,
+    c.intraOpNumThreads ?? 0,
+    c.interOpNumThreads ?? 0,
+    c.executionMode ?? '',
+    c.graphOptimizationLevel ?? '',
+    c.batchSize ?? 1,
+  ]);
+}
+
+const DEFAULT_ID = configId({ executionProvider: 'cpu' });
+
+interface Candidate {
+  readonly config: BenchConfig;
+  readonly p90Ms: number;
+  readonly throughput: number;
+  readonly isDefault: boolean;
+}
+
+/** Confirmation trials of one config averaged into one candidate (they ran in alternating rounds). */
+function averaged(trials: readonly Trial[]): Candidate[] {
+  const groups = new Map<string, Trial[]>();
+  for (const t of trials) groups.set(configId(t.config), [...(groups.get(configId(t.config)) ?? []), t]);
+  return [...groups.entries()].map(([id, g]) => ({
+    config: g[0]!.config,
+    p90Ms: g.reduce((n, t) => n + t.latency!.p90Ms, 0) / g.length,
+    throughput: g.reduce((n, t) => n + t.throughput, 0) / g.length,
+    isDefault: id === DEFAULT_ID,
+  }));
+}
+
 /**
  * The best configuration for latency (lowest p90 of single-sample queries) and for throughput
  * (most samples per second, any batch size) among a benchmark's successful non-Server trials.
- * When the winner beats onnxruntime's defaults by less than the noise margin, the defaults are
- * chosen instead: tuning never trades a known configuration for noise. Pure: plain data in and out.
+ * When the search ended with a confirmation stage (the finalists and the defaults measured again
+ * in alternating rounds, so drifting load hits them alike), the choice is made among those
+ * figures, averaged per config; otherwise among all trials. When the winner beats onnxruntime's
+ * defaults by less than the noise margin, the defaults are chosen instead: tuning never trades a
+ * known configuration for noise. Pure: plain data in and out.
  */
 export function chooseConfigs(trials: readonly Trial[]): {
   latency: TunedChoice | null;
   throughput: TunedChoice | null;
 } {
   const usable = trials.filter((t) => t.ok && t.latency && t.scenario !== 'server');
-  const base = usable.find(isDefault) ?? null;
+  const confirm = usable.filter((t) => t.stage === 'confirm');
+  const pool: Candidate[] =
+    confirm.length > 0
+      ? averaged(confirm)
+      : usable.map((t) => ({
+          config: t.config,
+          p90Ms: t.latency!.p90Ms,
+          throughput: t.throughput,
+          isDefault: t.stage === 'baseline' && configId(t.config) === DEFAULT_ID,
+        }));
+  const base = pool.find((c) => c.isDefault) ?? null;
 
-  const single = usable.filter((t) => (t.config.batchSize ?? 1) === 1);
+  const single = pool.filter((c) => (c.config.batchSize ?? 1) === 1);
   let latency: TunedChoice | null = null;
   if (single.length > 0) {
-    let best = single.reduce((a, b) => (b.latency!.p90Ms < a.latency!.p90Ms ? b : a));
-    if (base && best !== base && best.latency!.p90Ms > base.latency!.p90Ms * (1 - NOISE_MARGIN)) best = base;
+    let best = single.reduce((a, b) => (b.p90Ms < a.p90Ms ? b : a));
+    if (base && best !== base && best.p90Ms > base.p90Ms * (1 - NOISE_MARGIN)) best = base;
     latency = {
       config: { ...best.config, batchSize: 1 },
-      metric: best.latency!.p90Ms,
+      metric: round(best.p90Ms),
       unit: 'ms',
-      speedupVsDefault: base ? round(base.latency!.p90Ms / best.latency!.p90Ms) : null,
+      speedupVsDefault: base ? round(base.p90Ms / best.p90Ms) : null,
     };
   }
 
   let throughput: TunedChoice | null = null;
-  if (usable.length > 0) {
-    let best = usable.reduce((a, b) => (b.throughput > a.throughput ? b : a));
+  if (pool.length > 0) {
+    let best = pool.reduce((a, b) => (b.throughput > a.throughput ? b : a));
     if (base && best !== base && best.throughput < base.throughput * (1 + NOISE_MARGIN)) best = base;
     throughput = {
       config: { ...best.config, batchSize: best.config.batchSize ?? 1 },
