@@ -22,5 +22,9 @@ The engine works without it. Try the command line, which uses the same engine an
 To run the desktop app, install on a machine that can download Electron (see docs/offline-install.md).`);
   process.exit(0);
 }
-console.log('The desktop shell is not built yet in this version; use the CLI: node bin/airlock.js demo');
-process.exit(1);
+// Build the engine, the renderer, main, preload and engine host, then launch.
+const { buildApp } = await import('./electron-build.mjs');
+const { spawn } = await import('node:child_process');
+const out = await buildApp();
+const child = spawn(electronPath, [`${out}/main/main.js`], { stdio: 'inherit' });
+child.on('exit', (code) => process.exit(code ?? 0));

@@ -33,7 +33,7 @@ export function Chart(props: {
         width: el.clientWidth || 480,
         height: props.height ?? 220,
         title: props.title,
-        legend: { show: props.series.length > 1 },
+        legend: { show: props.series.length > 1, live: false },
         scales: { x: { time: false } },
         axes: [
           { ...axis, label: props.xLabel },
