@@ -15,6 +15,9 @@ import { toErrorInfo } from '../errors.js';
  * Electron main makes one per window: `new SessionTransport(airlock, handlers, `app:${pid}`)` and
  * answers each IPC call with `transport.invoke(name, request)`.
  */
+/** What the caller sees in place of the session token (the transport keeps the real one). */
+export const REDACTED = '(kept by the transport)';
+
 export class SessionTransport {
   private token: string | null = null;
 
@@ -65,8 +68,12 @@ export class SessionTransport {
       signal: options.signal,
       onProgress: options.onProgress,
     });
-    if (result.ok && (name === 'auth:login' || name === 'auth:setup'))
-      this.token = (result.value as Response<'auth:login'>).token;
+    if (result.ok && (name === 'auth:login' || name === 'auth:setup')) {
+      const grant = result.value as Response<'auth:login'>;
+      this.token = grant.token;
+      // The secret stays here: the window gets the rest of the grant.
+      return { ok: true, value: { ...grant, token: REDACTED } as Response<K> };
+    }
     if (name === 'auth:logout' || name === 'auth:change-password') {
       if (result.ok) this.token = null;
     }

@@ -42,7 +42,10 @@ export interface Account {
 }
 
 export interface SessionGrant {
-  /** Secret: kept by the transport, sent with nothing else, never logged. */
+  /**
+   * Secret: kept by the transport (SessionTransport), never logged. Through SessionTransport the
+   * caller receives "(kept by the transport)" here instead; the window never holds the token.
+   */
   readonly token: string;
   readonly account: Account;
   /** The session ends at this time (UTC ISO) or after `idleMinutes` without a call, whichever is first. */

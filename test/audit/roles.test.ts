@@ -4,7 +4,7 @@ import type { Actor } from '../../runtime/audit/audit-log.js';
 import { LOCKOUT_MS, MAX_FAILED_LOGINS } from '../../runtime/auth/accounts.js';
 import { checkPassword, hashPassword, SCRYPT_PARAMS } from '../../runtime/auth/passwords.js';
 import { accessFor, allowed, CHANNEL_ACCESS, DOMAIN_ACCESS } from '../../runtime/auth/permissions.js';
-import { SessionTransport } from '../../runtime/auth/transport.js';
+import { REDACTED, SessionTransport } from '../../runtime/auth/transport.js';
 import { CHANNEL_NAMES, type ChannelName } from '../../runtime/contract/index.js';
 import type { Role } from '../../runtime/contract/users.js';
 import { generateSigningKey } from '../../runtime/crypto/keys.js';
@@ -184,7 +184,7 @@ describe('app sign-in over the session transport', () => {
       const setup = await app.invoke('auth:setup', { name: 'ada', password: 'a long passphrase' });
       expect(setup).toMatchObject({
         ok: true,
-        value: { account: { name: 'ada', role: 'admin', hasPassword: true } },
+        value: { token: REDACTED, account: { name: 'ada', role: 'admin', hasPassword: true } },
       });
       expect(app.signedIn).toBe(true);
       expect(await app.invoke('auth:status', {})).toMatchObject({
