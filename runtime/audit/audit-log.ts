@@ -4,6 +4,7 @@ import type { Db } from '../db/database.js';
 import { AuditWriteError } from '../errors.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import { sha256Hex } from '../util/hash.js';
+import { MerkleFrontier } from './merkle.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -207,11 +208,25 @@ export class AuditLog {
     let expectedSeq = (anchor?.seq ?? 0) + 1;
     let prev = anchor?.hash ?? GENESIS_HASH;
     let count = anchor?.seq ?? 0;
+    // Signed checkpoints pin earlier states: a chain rewritten after one was taken (every hash
+    // recomputed) still differs from it in head hash and Merkle root.
+    const checkpoints = storedCheckpoints(this.db, count);
+    const frontier = checkpoints.size > 0 ? new MerkleFrontier(count, anchor?.frontier ?? []) : null;
     const rows = this.db
       .prepare('SELECT * FROM audit_log ORDER BY seq ASC')
       .iterate() as IterableIterator<AuditRow>;
     for (const row of rows) {
-      const broken = checkRow(row, expectedSeq, prev);
+      let broken = checkRow(row, expectedSeq, prev);
+      if (!broken && frontier) {
+        frontier.pushRecord(row.hash);
+        const cp = checkpoints.get(row.seq);
+        if (cp && (cp.head_hash !== row.hash || cp.merkle_root !== frontier.root().toString('hex'))) {
+          broken = {
+            seq: row.seq,
+            reason: `records up to ${row.seq} differ from the signed checkpoint of ${cp.ts} (the log was rewritten after it was signed)`,
+          };
+        }
+      }
       if (broken) {
         rows.return?.();
         return { ok: false, count, headHash: prev, firstBroken: broken };
@@ -225,15 +240,31 @@ export class AuditLog {
 }
 
 /** Where the chain stands after the records retention moved out of the table, if any. */
-export function archiveAnchor(db: Db): { seq: number; hash: string } | null {
+export function archiveAnchor(db: Db): { seq: number; hash: string; frontier: string[] } | null {
   const table = db
     .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_archives'")
     .get();
   if (!table) return null;
   const row = db
-    .prepare('SELECT to_seq AS seq, head_hash AS hash FROM audit_archives ORDER BY to_seq DESC LIMIT 1')
-    .get() as { seq: number; hash: string } | undefined;
-  return row ?? null;
+    .prepare(
+      'SELECT to_seq AS seq, head_hash AS hash, frontier FROM audit_archives ORDER BY to_seq DESC LIMIT 1',
+    )
+    .get() as { seq: number; hash: string; frontier: string } | undefined;
+  return row ? { seq: row.seq, hash: row.hash, frontier: JSON.parse(row.frontier) as string[] } : null;
+}
+
+function storedCheckpoints(
+  db: Db,
+  after: number,
+): Map<number, { head_hash: string; merkle_root: string; ts: string }> {
+  const table = db
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_checkpoints'")
+    .get();
+  if (!table) return new Map();
+  const rows = db
+    .prepare('SELECT tree_size, head_hash, merkle_root, ts FROM audit_checkpoints WHERE tree_size > ?')
+    .all(after) as { tree_size: number; head_hash: string; merkle_root: string; ts: string }[];
+  return new Map(rows.map((r) => [r.tree_size, r]));
 }
 
 function checkRow(row: AuditRow, expectedSeq: number, prev: string): { seq: number; reason: string } | null {

@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Airlock } from '../../runtime/airlock.js';
 import { call, dispatch } from '../../runtime/api/handlers.js';
+import { AuditLog, GENESIS_HASH, recordHash } from '../../runtime/audit/audit-log.js';
 import {
   checkpointSignatureValid,
   CHECKPOINT_FILE,
@@ -181,7 +182,6 @@ describe('a database rolled back to an older copy', () => {
     copyFileSync(join(env.root, 'backup.db'), db);
     // Forge the same number of records with other contents (an attacker without the key).
     const raw = new Database(db);
-    const { AuditLog } = await import('../../runtime/audit/audit-log.js');
     const installation = raw
       .prepare("SELECT value FROM settings WHERE key = 'installation.id'")
       .pluck()
@@ -195,6 +195,47 @@ describe('a database rolled back to an older copy', () => {
         code: 'AUDIT_ROLLBACK',
         message: expect.stringMatching(/differs from the one the signed checkpoint/),
       }),
+    );
+    env.airlock = Airlock.open({ dataDir: join(env.root, 'other') });
+  });
+});
+
+describe('a rewritten history', () => {
+  it('every hash recomputed after an edit: verify() names the first signed checkpoint it contradicts', async () => {
+    await call(env.handlers, 'audit:configure', { checkpointEvery: 10 }, { actor: env.admin });
+    for (let i = 0; i < 30; i++)
+      env.airlock.audit.append(env.admin, { action: 'test.event', target: `t${i}`, outcome: 'success' });
+    const first = env.airlock.db
+      .prepare('SELECT min(tree_size) FROM audit_checkpoints')
+      .pluck()
+      .get() as number;
+    await env.airlock.close();
+    const raw = new Database(join(env.dataDir, 'airlock.db'));
+    raw.exec('DROP TRIGGER audit_log_no_update');
+    const rows = raw.prepare('SELECT * FROM audit_log ORDER BY seq').all() as (Parameters<
+      typeof recordHash
+    >[0] & { hash: string })[];
+    let prev = GENESIS_HASH;
+    const put = raw.prepare('UPDATE audit_log SET target = ?, prev_hash = ?, hash = ? WHERE seq = ?');
+    raw.transaction(() => {
+      for (const row of rows) {
+        const target = row.seq === 3 ? 'someone-else' : row.target;
+        const { hash: _old, ...rest } = { ...row, target, prev_hash: prev };
+        const hash = recordHash(rest);
+        put.run(target, prev, hash, row.seq);
+        prev = hash;
+      }
+    })();
+    const report = new AuditLog(raw, 'x').verify();
+    raw.close();
+    expect(report.ok).toBe(false);
+    expect(report.firstBroken).toEqual({
+      seq: first,
+      reason: expect.stringMatching(/differ from the signed checkpoint/),
+    });
+    // And the engine refuses to start on it: the checkpoint outside the database disagrees.
+    expect(() => Airlock.open({ dataDir: env.dataDir })).toThrow(
+      expect.objectContaining({ code: 'AUDIT_ROLLBACK' }),
     );
     env.airlock = Airlock.open({ dataDir: join(env.root, 'other') });
   });
