@@ -94,12 +94,9 @@ describe('SIGKILL during import', () => {
   it(`leaves the old state or the complete model, ${TRIALS} random kills`, { timeout: 300_000 }, async () => {
     const rand = prng(SEED);
     const outcomes = { nothing: 0, complete: 0, killed: 0 };
-    for (let i = 0; i < TRIALS; i++) {
+    const trial = async (i: number, fromSpawn: boolean, delay: number) => {
       const dir = join(root, `trial-${i}`);
       cpSync(template, dir, { recursive: true });
-      // One trial in five kills during start-up; the others during the import itself.
-      const fromSpawn = rand() < 0.2;
-      const delay = Math.round(rand() * (fromSpawn ? startupMs : importMs * 1.6));
       const { killed } = await killAt(dir, delay, fromSpawn);
       if (killed) outcomes.killed += 1;
       const what = `seed ${SEED} trial ${i}: killed ${killed ? `${delay} ms after ${fromSpawn ? 'spawn' : 'ready'}` : 'too late (it had finished)'}`;
@@ -137,9 +134,23 @@ describe('SIGKILL during import', () => {
         await airlock.close();
       }
       await rm(dir, { recursive: true, force: true });
+    };
+    for (let i = 0; i < TRIALS; i++) {
+      // One trial in five kills during start-up; the others during the import itself.
+      const fromSpawn = rand() < 0.2;
+      await trial(i, fromSpawn, Math.round(rand() * (fromSpawn ? startupMs : importMs * 1.6)));
+    }
+    // The random moments come from one calibration run; on a loaded machine the import can take
+    // much longer than that run did. Extra trials with later kills make sure the check of the
+    // completed state is exercised too (and earlier ones the empty state), whatever the load.
+    for (let extra = 0; outcomes.complete === 0 && extra < 6; extra++) {
+      await trial(TRIALS + extra, false, Math.round(importMs * 1.6 * 2 ** (extra + 1)));
+    }
+    for (let extra = 0; outcomes.nothing === 0 && extra < 6; extra++) {
+      await trial(TRIALS + 10 + extra, true, 0);
     }
     console.log(`kill test: ${JSON.stringify(outcomes)}`);
-    expect(outcomes.nothing + outcomes.complete).toBe(TRIALS);
+    expect(outcomes.nothing + outcomes.complete).toBeGreaterThanOrEqual(TRIALS);
     // The kill moments span the whole import: both end states must have been seen.
     expect(outcomes.killed).toBeGreaterThan(TRIALS / 3);
     expect(outcomes.nothing).toBeGreaterThan(0);
