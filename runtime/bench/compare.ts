@@ -49,7 +49,8 @@ function metricOf(t: Trial, throughput: boolean): number | null {
 /**
  * Compares two reports (two machines, or one machine before and after a change): the best figure
  * of each and every configuration both measured. Offline compares throughput (samples/s);
- * SingleStream and Server compare p90 latency. Ratios > 1 mean B is faster. Pure.
+ * SingleStream and Server compare p90 latency. Ratios > 1 mean B is faster. Rows come from the
+ * search stages (the confirmation rounds feed the best figures). Pure.
  */
 export function compareReports(a: BenchReport, b: BenchReport): BenchComparison {
   const throughput = a.scenario === 'offline' && b.scenario === 'offline';
@@ -61,7 +62,7 @@ export function compareReports(a: BenchReport, b: BenchReport): BenchComparison 
   const index = (r: BenchReport) => {
     const m = new Map<string, number | null>();
     for (const t of r.trials)
-      if (t.scenario !== 'server')
+      if (t.scenario !== 'server' && t.stage !== 'confirm')
         m.set(
           `${t.stage === 'baseline' ? 'defaults: ' : ''}${describeConfig(t.config)}`,
           metricOf(t, throughput),
