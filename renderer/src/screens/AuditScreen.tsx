@@ -14,6 +14,7 @@ import { bytes, shortHash } from '../format.js';
 import { useApp } from '../store.js';
 
 const PAGE = 500;
+const MAX_PAGES = 24;
 const ROW = 34;
 
 interface Filters {
@@ -68,8 +69,14 @@ function useAuditRows(filters: Filters, generation: number) {
         (r) => {
           if (mine !== epoch.current) return;
           pending.current.delete(page);
-          if (r.ok) pages.current.set(page, r.value);
-          else setError(r.error);
+          if (r.ok) {
+            pages.current.set(page, r.value);
+            // Memory stays flat at any log size: at most MAX_PAGES pages are held, oldest dropped.
+            for (const key of pages.current.keys()) {
+              if (pages.current.size <= MAX_PAGES) break;
+              if (key !== page) pages.current.delete(key);
+            }
+          } else setError(r.error);
           setVersion((v) => v + 1);
         },
       );
