@@ -23,6 +23,15 @@ describe('concreteShape', () => {
       }),
     ).toEqual([1, 64, 96, 3]);
     expect(concreteShape({ name: 'ids', type: 'int64', shape: ['batch', 'seq'] }, 1)).toEqual([1, 32]);
+    // A detector whose sides must be multiples of 100: 224 rounds up to 300 (within maxSide).
+    expect(imageHints([{ kind: 'resize-to-multiple', multiple: 100, maxSide: 960 }])).toEqual({
+      height: 300,
+      width: 300,
+    });
+    expect(imageHints([{ kind: 'resize-to-multiple', multiple: 32, maxSide: 960 }])).toEqual({
+      height: 224,
+      width: 224,
+    });
   });
   it('takes an explicit shape but still searches the batch', () => {
     expect(

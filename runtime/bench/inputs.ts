@@ -11,7 +11,7 @@ export function hasSymbolicBatch(specs: readonly TensorSpec[]): boolean {
   return specs.length > 0 && specs.every((s) => s.shape.length > 0 && typeof s.shape[0] === 'string');
 }
 
-/** Height/width hints from a card's pre-processing steps (resize, resize-to-height, padToWidth). */
+/** Height/width hints from a card's pre-processing steps (resize, resize-to-height, padToWidth, resize-to-multiple). */
 export function imageHints(preprocess: readonly Record<string, unknown>[] | undefined): {
   height?: number;
   width?: number;
@@ -26,6 +26,13 @@ export function imageHints(preprocess: readonly Record<string, unknown>[] | unde
     const width = n('width') ?? n('padToWidth') ?? n('maxWidth');
     if (height !== undefined) out.height = height;
     if (width !== undefined) out.width = width;
+    // Sides must be multiples (a detector's resize-to-multiple): the default side, rounded up.
+    const multiple = n('multiple');
+    if (multiple !== undefined && height === undefined && width === undefined) {
+      const side = Math.min(n('maxSide') ?? Infinity, Math.ceil(DEFAULT_IMAGE_SIDE / multiple) * multiple);
+      out.height = side;
+      out.width = side;
+    }
   }
   return out;
 }
