@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /**
  * RFC 6962 (Certificate Transparency) Merkle tree hashing over audit records:
@@ -7,18 +7,18 @@ import { createHash } from 'node:crypto';
  * (verifier/verify-export.js) implements the same functions; test/audit checks they agree.
  */
 export function leafHash(recordHashHex: string): Buffer {
-  return createHash('sha256')
-    .update(Buffer.from([0]))
-    .update(Buffer.from(recordHashHex, 'hex'))
-    .digest();
+  const input = Buffer.allocUnsafe(33);
+  input[0] = 0;
+  input.write(recordHashHex, 1, 'hex');
+  return hash('sha256', input, 'buffer');
 }
 
 export function nodeHash(left: Buffer, right: Buffer): Buffer {
-  return createHash('sha256')
-    .update(Buffer.from([1]))
-    .update(left)
-    .update(right)
-    .digest();
+  const input = Buffer.allocUnsafe(1 + left.length + right.length);
+  input[0] = 1;
+  left.copy(input, 1);
+  right.copy(input, 1 + left.length);
+  return hash('sha256', input, 'buffer');
 }
 
 const EMPTY_ROOT = createHash('sha256').digest();

@@ -62,7 +62,11 @@
     if (recordProblems <= MAX_RECORD_PROBLEMS) fail(where, message);
   };
   const file = (name) => path.join(dir, name);
-  const sha256 = (data) => crypto.createHash('sha256').update(data).digest();
+  // One-shot crypto.hash where this Node has it (20.12+), the streaming API otherwise (18).
+  const sha256 =
+    typeof crypto.hash === 'function'
+      ? (data) => crypto.hash('sha256', data, 'buffer')
+      : (data) => crypto.createHash('sha256').update(data).digest();
   const hex = (b) => b.toString('hex');
 
   // Canonical JSON: keys sorted, no spaces (what the checkpoint signature covers).
