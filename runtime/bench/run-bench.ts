@@ -158,6 +158,23 @@ export async function runBench(
       });
     throw error;
   }
+  const ran = result.trials.filter((t) => t.ok && t.scenario !== 'server');
+  if (ran.length === 0) {
+    const first = result.trials.find((t) => t.error)?.error;
+    const code = first?.code === 'INFERENCE_FAILED' ? 'INFERENCE_FAILED' : 'PROVIDER_UNAVAILABLE';
+    const error = new AirlockError(
+      code,
+      `No configuration of ${target} could run here, so nothing was stored. ${first ? `First failure: ${first.message}` : ''} Check --provider and --shape, or run "airlock hardware" to see which providers work.`,
+      { details: { trials: result.trials.length } },
+    );
+    airlock.audit.append(actor, {
+      action: 'bench.run',
+      target,
+      outcome: 'failure',
+      details: { scenario: req.scenario, error: error.toInfo() },
+    });
+    throw error;
+  }
   const report: BenchReport = {
     format: 'airlock-bench-report/1',
     id: randomUUID(),

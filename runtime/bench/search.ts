@@ -247,7 +247,7 @@ export async function benchmark(
         best,
       );
   }
-  if (!best) return { trials, shapes: shapesOf(feeds(1)) };
+  if (!best) return { trials: trials.map(clean), shapes: shapesOf(feeds(1)) };
   const base = best.config;
   if (!options.quick) {
     // Stage 3: graph optimisation level ("all" is onnxruntime's default, measured above).

@@ -105,6 +105,8 @@ describe('bench:run', () => {
       [{ model: 'missing' }, 'MODEL_NOT_FOUND'],
       [{ model: 'classifier', shapes: { nope: [1, 4] } }, 'INPUT_NAME_MISMATCH'],
       [{ model: 'classifier', scenario: 'burst' }, 'USAGE'],
+      [{ model: 'classifier', quick: true, providers: ['no-such-provider'] }, 'PROVIDER_UNAVAILABLE'],
+      [{ model: 'classifier', quick: true, shapes: { x: [1, 5] } }, 'INFERENCE_FAILED'],
     ];
     for (const [request, code] of cases) {
       const files = listFiles(env.dataDir);
