@@ -1,9 +1,9 @@
+import { hash } from 'node:crypto';
 import type { AuditOutcome, AuditRecord, AuditVerifyReport } from '../contract/audit.js';
 import type { Role } from '../contract/users.js';
 import type { Db } from '../db/database.js';
 import { AuditWriteError } from '../errors.js';
 import { canonicalJson } from '../util/canonical-json.js';
-import { sha256Hex } from '../util/hash.js';
 import { MerkleFrontier } from './merkle.js';
 
 export const GENESIS_HASH = '0'.repeat(64);
@@ -50,7 +50,9 @@ interface AuditRow {
  * after it. Exported so that the standalone verifier can be checked against it.
  */
 export function recordHash(row: Omit<AuditRow, 'hash'>): string {
-  return sha256Hex(
+  // One-shot crypto.hash: the same SHA-256 hex as before, without a Hash object per record.
+  return hash(
+    'sha256',
     JSON.stringify([
       row.seq,
       row.ts,
@@ -63,6 +65,7 @@ export function recordHash(row: Omit<AuditRow, 'hash'>): string {
       row.details,
       row.prev_hash,
     ]),
+    'hex',
   );
 }
 
