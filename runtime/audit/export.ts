@@ -6,7 +6,6 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
-  readFileSync,
   renameSync,
   rmdirSync,
   rmSync,
@@ -14,12 +13,12 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Airlock } from '../airlock.js';
 import type { AuditExportReport, SignedCheckpoint } from '../contract/audit.js';
 import type { ProgressEvent } from '../contract/channel.js';
 import { AirlockError, throwIfAborted } from '../errors.js';
 import { archiveAnchor, type Actor } from './audit-log.js';
+import { VERIFIER_SOURCE } from './verifier/embedded.js';
 
 export const EXPORT_FORMAT = 'airlock.audit.export/v1';
 export const RECORD_FIELDS = [
@@ -35,22 +34,6 @@ export const RECORD_FIELDS = [
   'prevHash',
   'hash',
 ] as const;
-
-/** Where the standalone verifier lives: beside this file in the sources, or found from dist/. */
-export function verifierPath(): string {
-  const candidates = [
-    new URL('./verifier/verify-export.js', import.meta.url),
-    new URL('../../../runtime/audit/verifier/verify-export.js', import.meta.url),
-  ];
-  for (const c of candidates) {
-    const p = fileURLToPath(c);
-    if (existsSync(p)) return p;
-  }
-  throw new AirlockError(
-    'NOT_FOUND',
-    'The standalone verifier (runtime/audit/verifier/verify-export.js) is missing from this installation; reinstall Airlock.',
-  );
-}
 
 export interface ExportOptions {
   readonly out: string;
@@ -254,7 +237,8 @@ export function exportAudit(airlock: Airlock, actor: Actor, options: ExportOptio
     const periodic = integrity.storedCheckpoints(fromSeq, toSeq);
     files.push(writeWhole(tmp, 'checkpoints.jsonl', periodic.map((c) => JSON.stringify(c) + '\n').join('')));
     files.push(writeWhole(tmp, 'installation.pub.pem', key.publicKeyPem));
-    files.push(writeWhole(tmp, 'verify.js', readFileSync(verifierPath())));
+    // Embedded (verifier/embedded.ts), so the compiled engine carries it wherever it is installed.
+    files.push(writeWhole(tmp, 'verify.js', VERIFIER_SOURCE));
     const archives = db
       .prepare(
         'SELECT from_seq AS fromSeq, to_seq AS toSeq, head_hash AS headHash, merkle_root AS merkleRoot, dir, manifest_sha256 AS manifestSha256 FROM audit_archives ORDER BY to_seq',

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../../runtime/api/handlers.js';
 import { canonicalJson } from '../../runtime/util/canonical-json.js';
+import { VERIFIER_SOURCE } from '../../runtime/audit/verifier/embedded.js';
 import type { AuditExportReport } from '../../runtime/contract/audit.js';
 import { auditEnv, fill, type AuditEnv } from './helpers.js';
 
@@ -88,6 +89,15 @@ describe('audit export', () => {
       target: full.dir,
       details: { fromSeq: 1, toSeq: full.toSeq, count: full.count },
     });
+  });
+
+  it('copies the verifier the engine embeds, which is verify-export.js byte for byte (rerun embed.mjs after editing it)', () => {
+    const source = readFileSync(
+      new URL('../../runtime/audit/verifier/verify-export.js', import.meta.url),
+      'utf8',
+    );
+    expect(VERIFIER_SOURCE).toBe(source);
+    expect(readFileSync(join(full.dir, 'verify.js'), 'utf8')).toBe(source);
   });
 
   it('verify.js says VALID (exit 0) from inside the folder with no arguments, and with the folder as argument', () => {
