@@ -46,6 +46,8 @@ export interface ExportOptions {
   readonly kind?: 'export' | 'archive';
 }
 
+const EXPORT_CHUNK = 20_000;
+
 type RawRow = [number, string, string, string, string, string, string, string, string, string, string];
 
 /** A file written in large chunks with its SHA-256 computed on the way. */
@@ -135,7 +137,11 @@ function ensureEmptyTarget(out: string): void {
  * sibling folder, recorded in the audit log, and only then renamed into place: an export that
  * cannot be recorded does not appear (AU-5). See docs/audit-export.md.
  */
-export function exportAudit(airlock: Airlock, actor: Actor, options: ExportOptions): AuditExportReport {
+export async function exportAudit(
+  airlock: Airlock,
+  actor: Actor,
+  options: ExportOptions,
+): Promise<AuditExportReport> {
   const out = resolve(options.out);
   ensureEmptyTarget(out);
   const integrity = airlock.integrity;
@@ -190,42 +196,45 @@ export function exportAudit(airlock: Airlock, actor: Actor, options: ExportOptio
     csv.write('seq,ts,actor,source,installation,action,target,outcome,details,prev_hash,hash\r\n');
     const total = toSeq - fromSeq + 1;
     let done = 0;
-    const rows = db
-      .prepare(
-        'SELECT seq, ts, actor, source, installation, action, target, outcome, details, prev_hash, hash FROM audit_log WHERE seq BETWEEN ? AND ? ORDER BY seq',
-      )
-      .raw()
-      .iterate(fromSeq, toSeq) as IterableIterator<RawRow>;
-    for (const row of rows) {
-      const [seq, ts, a, source, installation, action, target, outcome, details, prevHash, hash] = row;
-      jsonl.write(
-        JSON.stringify({
-          seq,
-          ts,
-          actor: a,
-          source,
-          installation,
-          action,
-          target,
-          outcome,
-          details,
-          prevHash,
-          hash,
-        }) + '\n',
-      );
-      csv.write(row.map(csvCell).join(',') + '\r\n');
-      done += 1;
-      if (done % 50_000 === 0) {
-        throwIfAborted(options.signal, 'The audit export');
-        options.onProgress?.({
-          operationId: 'audit-export',
-          phase: 'records',
-          done,
-          total,
-          rate: null,
-          unit: 'items',
-        });
+    // In chunks, yielding between them: progress reaches the window and the export can be
+    // cancelled, and other calls on this connection run in between (rows are append-only, so the
+    // range read in pieces is the range read at once).
+    const page = db.prepare(
+      'SELECT seq, ts, actor, source, installation, action, target, outcome, details, prev_hash, hash FROM audit_log WHERE seq BETWEEN ? AND ? ORDER BY seq',
+    );
+    page.raw();
+    for (let start = fromSeq; start <= toSeq; start += EXPORT_CHUNK) {
+      const rows = page.all(start, Math.min(toSeq, start + EXPORT_CHUNK - 1)) as RawRow[];
+      for (const row of rows) {
+        const [seq, ts, a, source, installation, action, target, outcome, details, prevHash, hash] = row;
+        jsonl.write(
+          JSON.stringify({
+            seq,
+            ts,
+            actor: a,
+            source,
+            installation,
+            action,
+            target,
+            outcome,
+            details,
+            prevHash,
+            hash,
+          }) + '\n',
+        );
+        csv.write(row.map(csvCell).join(',') + '\r\n');
       }
+      done += rows.length;
+      options.onProgress?.({
+        operationId: 'audit-export',
+        phase: 'records',
+        done,
+        total,
+        rate: null,
+        unit: 'items',
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+      throwIfAborted(options.signal, 'The audit export');
     }
     if (done !== total)
       throw new AirlockError(

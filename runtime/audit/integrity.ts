@@ -34,6 +34,7 @@ export const INSTALLATION_PUB_FILE = 'installation.pub';
 /** The latest signed checkpoint, kept outside the database to detect a rolled-back database file. */
 export const CHECKPOINT_FILE = 'audit-checkpoint.json';
 export const DEFAULT_CHECKPOINT_EVERY = 1000;
+const FILE_WRITTEN = 'audit.checkpointFile.written';
 
 /** The engine itself, for records it writes on its own (key creation, missing checkpoint file). */
 export const SYSTEM_ACTOR: Actor = { name: 'airlock', source: `engine:${process.pid}`, role: 'admin' };
@@ -122,16 +123,28 @@ export class AuditIntegrity {
     if (this.keyCache) return this.keyCache;
     const keyFile = join(this.paths.keys, INSTALLATION_KEY_FILE);
     const pubFile = join(this.paths.keys, INSTALLATION_PUB_FILE);
-    const recorded = this.setting('audit.key.id');
-    if (!existsSync(keyFile) && this.publishNewKey(keyFile)) {
-      const publicKey = createPublicKey(readFileSync(keyFile, 'utf8'));
-      const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-      writeFileDurable(pubFile, publicKeyPem);
-      const keyId = keyIdOf(publicKey);
-      this.keyMadeThisStart = true;
-      // Recorded in the log itself: an exported log names the key that must have signed it.
+    if (!existsSync(keyFile) && this.publishNewKey(keyFile)) this.keyMadeThisStart = true;
+    let privateKey: KeyObject;
+    try {
+      privateKey = createPrivateKey(readFileSync(keyFile, 'utf8'));
+    } catch (cause) {
+      throw new AirlockError(
+        'KEY_INVALID',
+        `The installation key ${keyFile} cannot be read (${(cause as Error).message}). Restore it from backup; the audit log cannot be signed without it.`,
+        { cause },
+      );
+    }
+    const publicKey = createPublicKey(privateKey);
+    const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const keyId = keyIdOf(publicKey);
+    if (this.keyMadeThisStart || !existsSync(pubFile)) writeFileDurable(pubFile, publicKeyPem);
+    // Recorded in the log itself, once per key (an exported log names the key that must have
+    // signed it). Checked again under the write lock: two processes starting together announce once.
+    if (this.setting('audit.key.id') !== keyId) {
       this.db
         .transaction(() => {
+          const recorded = this.setting('audit.key.id');
+          if (recorded === keyId) return;
           this.db
             .prepare(
               "INSERT INTO settings (key, value) VALUES ('audit.key.id', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -144,44 +157,15 @@ export class AuditIntegrity {
             details: {
               keyId,
               publicKeyPem,
-              ...(recorded ? { replaces: recorded, reason: 'the installation key file was missing' } : {}),
+              ...(recorded
+                ? { replaces: recorded, reason: 'the installation key file was missing or replaced' }
+                : {}),
             },
           });
         })
         .immediate();
     }
-    let privateKey: KeyObject;
-    try {
-      privateKey = createPrivateKey(readFileSync(keyFile, 'utf8'));
-    } catch (cause) {
-      throw new AirlockError(
-        'KEY_INVALID',
-        `The installation key ${keyFile} cannot be read (${(cause as Error).message}). Restore it from backup; the audit log cannot be signed without it.`,
-        { cause },
-      );
-    }
-    const publicKey = createPublicKey(privateKey);
-    const keyId = keyIdOf(publicKey);
-    if (this.setting('audit.key.id') === null) {
-      // A data directory from before issue 5 whose key folder already existed: record adoption.
-      this.db
-        .transaction(() => {
-          this.db.prepare("INSERT INTO settings (key, value) VALUES ('audit.key.id', ?)").run(keyId);
-          this.audit.append(SYSTEM_ACTOR, {
-            action: 'audit.key.create',
-            target: keyId,
-            outcome: 'success',
-            details: { keyId, publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() },
-          });
-        })
-        .immediate();
-    }
-    this.keyCache = {
-      privateKey,
-      publicKey,
-      publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-      keyId,
-    };
+    this.keyCache = { privateKey, publicKey, publicKeyPem, keyId };
     return this.keyCache;
   }
 
@@ -378,6 +362,10 @@ export class AuditIntegrity {
   writeFile(cp: SignedCheckpoint): void {
     mkdirSync(this.paths.keys, { recursive: true, mode: 0o700 });
     writeFileDurable(this.checkpointFile, JSON.stringify(cp, null, 2) + '\n');
+    // The database remembers that the file exists, so that its disappearance is noticed.
+    if (this.setting(FILE_WRITTEN) === null) {
+      this.db.prepare("INSERT OR IGNORE INTO settings (key, value) VALUES (?, '1')").run(FILE_WRITTEN);
+    }
   }
 
   readFile(): SignedCheckpoint | null {
@@ -398,7 +386,7 @@ export class AuditIntegrity {
     const file = this.checkpointFile;
     if (!existsSync(file)) {
       // Missing after records were written (not the first start): say so in the log, then replace it.
-      if (this.latest() || (!this.keyMadeThisStart && this.audit.head().count > 0)) {
+      if (this.latest() || this.setting(FILE_WRITTEN) !== null) {
         this.audit.append(SYSTEM_ACTOR, {
           action: 'audit.checkpoint.missing',
           target: file,

@@ -19,11 +19,11 @@ const DAY_MS = 86_400_000;
  * `audit.archive` record is appended. The chain continues: the next record links to record K,
  * and AuditLog.verify() starts from the boundary. Nothing is dropped without a sealed copy.
  */
-export function archiveOldRecords(
+export async function archiveOldRecords(
   airlock: Airlock,
   actor: Actor,
   olderThanDays?: number,
-): AuditArchiveReport {
+): Promise<AuditArchiveReport> {
   const days = olderThanDays ?? airlock.integrity.settings().retentionDays;
   if (days === null || days === undefined) {
     throw new AirlockError(
@@ -56,7 +56,11 @@ export function archiveOldRecords(
     // as evidence under another name and seal again.
     renameSync(dir, `${dir}.unfinished-${airlock.now().getTime()}`);
   }
-  const report = exportAudit(airlock, actor, { out: dir, seqRange: { fromSeq, toSeq }, kind: 'archive' });
+  const report = await exportAudit(airlock, actor, {
+    out: dir,
+    seqRange: { fromSeq, toSeq },
+    kind: 'archive',
+  });
   const manifestSha256 = createHash('sha256')
     .update(readFileSync(join(dir, 'manifest.json')))
     .digest('hex');

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash, generateKeyPairSync, sign } from 'node:crypto';
-import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from '../../runtime/api/handlers.js';
@@ -135,6 +135,19 @@ describe('audit export', () => {
     expect(env.airlock.audit.list({ action: 'audit.export', limit: 1 })[0]).toMatchObject({
       details: { fromSeq: range.fromSeq, toSeq: range.toSeq },
     });
+  });
+
+  it('a cancelled export leaves no folder and no export record', async () => {
+    const before = env.airlock.audit.list({ action: 'audit.export', limit: 100 }).length;
+    const controller = new AbortController();
+    controller.abort();
+    const out = join(env.root, 'cancelled');
+    await expect(
+      call(env.handlers, 'audit:export', { out }, { actor: env.admin, signal: controller.signal }),
+    ).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(env.root).filter((n) => n.includes('partial'))).toEqual([]);
+    expect(env.airlock.audit.list({ action: 'audit.export', limit: 100 })).toHaveLength(before);
   });
 
   it('refuses a folder that is not empty, leaving it as it was', async () => {
