@@ -69,12 +69,17 @@ async function inferenceOverhead(root) {
     await rawRun();
     await engineRun();
   }
-  // Interleave so that both see the same machine state.
+  // Alternate blocks of runs so that both see the same machine state. Blocks rather than single
+  // interleaved runs: each session's onnxruntime thread pool spins for a while after a run, and
+  // would slow the other session's next run (two pools on two cores).
   const a = [];
   const b = [];
-  for (let i = 0; i < n; i++) {
-    a.push(await rawRun());
-    b.push(await engineRun());
+  const block = 20;
+  for (let i = 0; i < n; i += block) {
+    await rawRun();
+    for (let j = 0; j < block; j++) a.push(await rawRun());
+    await engineRun();
+    for (let j = 0; j < block; j++) b.push(await engineRun());
   }
   a.sort((x, y) => x - y);
   b.sort((x, y) => x - y);
@@ -154,7 +159,7 @@ try {
     `machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, node ${process.version}, onnxruntime-node ${ort.env.versions?.node ?? ''}`,
   );
   const inf = await inferenceOverhead(join(root, 'inf'));
-  console.log(`\n[inference] PP-OCR recogniser x[1,3,48,320], ${inf.n} interleaved runs each`);
+  console.log(`\n[inference] PP-OCR recogniser x[1,3,48,320], ${inf.n} runs each in alternating blocks`);
   console.log(`  raw onnxruntime-node  p50 ${fmt(inf.raw.p50)} ms  p99 ${fmt(inf.raw.p99)} ms`);
   console.log(`  Airlock engine        p50 ${fmt(inf.engine.p50)} ms  p99 ${fmt(inf.engine.p99)} ms`);
   console.log(
