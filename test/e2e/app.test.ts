@@ -3,7 +3,7 @@
  * the real engine on a fresh data dir. Walks the workflows of issue 6 and saves a screenshot of
  * every screen to docs/screenshots/.
  */
-import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, type CallContext } from '../../runtime/index.js';
@@ -137,7 +137,6 @@ describe.skipIf(skipReason !== null)('desktop UI in Chromium against the real en
   it('a tampered bundle shows its reason and is not installed', async () => {
     const { page, server } = h;
     const bad = join(h.tmp, 'demo', 'tampered');
-    const { mkdir } = await import('node:fs/promises');
     await mkdir(bad, { recursive: true });
     const copy = join(bad, 'ppocr-rec-4.0.0.airlock');
     await copyFile(stick.bundles[0]!, copy);
@@ -201,6 +200,32 @@ describe.skipIf(skipReason !== null)('desktop UI in Chromium against the real en
     const runs = await call(server.handlers, 'audit:list', { action: 'inference.run', limit: 5 }, ctx);
     expect(runs[0]?.outcome).toBe('success');
     await screenshot(page, 'run');
+  });
+
+  it('runs a batch job over a folder and writes the results file', async () => {
+    const { page, server } = h;
+    const model = await call(server.handlers, 'models:get', { ref: 'ppocr-cls' }, ctx);
+    const dims = model.card.inputs[0]!.shape.map((d) => (typeof d === 'number' ? d : 1));
+    const count = dims.reduce((a, b) => a * b, 1);
+    const dir = join(h.tmp, 'batch');
+    await mkdir(dir, { recursive: true });
+    for (let k = 0; k < 3; k++) {
+      const data = new Float32Array(count).map((_, i) => Math.cos((i + k) / 5));
+      await writeFile(join(dir, `line-${k}.npy`), writeNpy({ type: 'float32', dims, data }));
+    }
+    const out = join(h.tmp, 'batch-results.jsonl');
+    await page.getByTestId('nav-run').click();
+    await page.getByTestId('run-model').selectOption('ppocr-cls@2.0.0');
+    await page.getByTestId('job-inputs').fill(dir);
+    await page.getByTestId('job-out').fill(out);
+    await page.getByTestId('job-start').click();
+    await expect
+      .poll(() => page.getByTestId('jobs').textContent(), { timeout: 60_000 })
+      .toContain('completed');
+    expect(await page.getByTestId('jobs').textContent()).toContain('3 / 3');
+    const lines = (await readFile(out, 'utf8')).trim().split('\n');
+    expect(lines).toHaveLength(3);
+    await screenshot(page, 'run-jobs');
   });
 
   it('recognises the text of an image with the OCR model', async () => {

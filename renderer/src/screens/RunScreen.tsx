@@ -11,6 +11,7 @@ import { shapeText } from '../components/BundleDetails.js';
 import { Badge, Card, ErrorNote, KeyValues, Unavailable, useResult } from '../components/ui.js';
 import { ms, shortHash } from '../format.js';
 import { inputsFromFile, InputError, topK } from '../inputs.js';
+import { JobsPanel } from '../components/JobsPanel.js';
 import { useApp } from '../store.js';
 
 interface Chosen {
@@ -164,11 +165,7 @@ export function RunScreen() {
         )}
       </Card>
       <Card title="Batch jobs" wide testId="run-jobs">
-        {available('jobs:start') ? (
-          <p className="muted">Batch jobs are available from the command line.</p>
-        ) : (
-          <Unavailable what="Batch jobs over a folder" />
-        )}
+        <JobsPanel model={model} />
       </Card>
     </div>
   );
