@@ -6,9 +6,9 @@ import type {
   TensorJson,
   TensorMapJson,
 } from '../../../runtime/contract/index.js';
-import { available, invoke } from '../api.js';
+import { invoke } from '../api.js';
 import { shapeText } from '../components/BundleDetails.js';
-import { Badge, Card, ErrorNote, KeyValues, Unavailable, useResult } from '../components/ui.js';
+import { Badge, Card, ErrorNote, KeyValues, useResult } from '../components/ui.js';
 import { ms, shortHash } from '../format.js';
 import { inputsFromFile, InputError, topK } from '../inputs.js';
 import { JobsPanel } from '../components/JobsPanel.js';
