@@ -3,11 +3,45 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
-const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'crypto', 'worker_threads', 'stream', 'util'];
-const network = ['http', 'https', 'net', 'dgram', 'tls', 'dns', 'node:http', 'node:https', 'node:net', 'node:dgram', 'node:tls', 'node:dns', 'undici'];
+const nodeBuiltins = [
+  'node:*',
+  'fs',
+  'path',
+  'os',
+  'child_process',
+  'crypto',
+  'worker_threads',
+  'stream',
+  'util',
+];
+const network = [
+  'http',
+  'https',
+  'net',
+  'dgram',
+  'tls',
+  'dns',
+  'node:http',
+  'node:https',
+  'node:net',
+  'node:dgram',
+  'node:tls',
+  'node:dns',
+  'undici',
+];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', 'node_modules/**', 'renderer/dist/**', 'coverage/**', 'test-results/**', 'docs/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'out/**',
+      'node_modules/**',
+      'renderer/dist/**',
+      'coverage/**',
+      'test-results/**',
+      'docs/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -31,11 +65,17 @@ export default tseslint.config(
     // The contract is pure TypeScript shared by every layer: zod and itself only.
     files: ['runtime/contract/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: [...nodeBuiltins, 'electron', 'react', 'react-dom', '../*', '!./*'], message: 'runtime/contract may import only itself and zod.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [...nodeBuiltins, 'electron', 'react', 'react-dom', '../*', '!./*'],
+              message: 'runtime/contract may import only itself and zod.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -43,48 +83,78 @@ export default tseslint.config(
     files: ['runtime/**/*.ts'],
     ignores: ['runtime/contract/**'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: network.map((name) => ({ name, message: 'Airlock never touches the network.' })),
-        patterns: [
-          { group: ['electron', 'electron/*'], message: 'runtime/ is plain Node: no electron.' },
-          { group: ['**/renderer/**', 'react', 'react-dom'], message: 'runtime/ never imports the renderer.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: network.map((name) => ({ name, message: 'Airlock never touches the network.' })),
+          patterns: [
+            { group: ['electron', 'electron/*'], message: 'runtime/ is plain Node: no electron.' },
+            {
+              group: ['**/renderer/**', 'react', 'react-dom'],
+              message: 'runtime/ never imports the renderer.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['electron/main/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: network.map((name) => ({ name, message: 'Airlock never touches the network.' })),
-        patterns: [
-          { group: ['**/renderer/**', '**/preload/**'], message: 'main never imports renderer or preload code.' },
-          { group: ['**/runtime/*/**', '!**/runtime/contract/**'], message: "main imports the engine through runtime/index.ts only." },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: network.map((name) => ({ name, message: 'Airlock never touches the network.' })),
+          patterns: [
+            {
+              group: ['**/renderer/**', '**/preload/**'],
+              message: 'main never imports renderer or preload code.',
+            },
+            {
+              group: ['**/runtime/*/**', '!**/runtime/contract/**'],
+              message: 'main imports the engine through runtime/index.ts only.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['electron/preload/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: [...nodeBuiltins], message: 'preload exposes contract channels only; no Node APIs.' },
-          { group: ['**/runtime/*', '**/runtime/*/**', '!**/runtime/contract', '!**/runtime/contract/**'], message: 'preload may import only the contract.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: [...nodeBuiltins], message: 'preload exposes contract channels only; no Node APIs.' },
+            {
+              group: ['**/runtime/*', '**/runtime/*/**', '!**/runtime/contract', '!**/runtime/contract/**'],
+              message: 'preload may import only the contract.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['renderer/**/*.ts', 'renderer/**/*.tsx'],
     languageOptions: { globals: { ...globals.browser } },
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: [...nodeBuiltins, 'electron', 'better-sqlite3', 'onnxruntime-node', ...network], message: 'renderer/ runs in a sandboxed page: no Node, electron, SQLite or onnxruntime.' },
-          { group: ['**/runtime/*', '**/runtime/*/**', '!**/runtime/contract', '!**/runtime/contract/**'], message: 'renderer/ reaches the engine only through runtime/contract.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: [...nodeBuiltins, 'electron', 'better-sqlite3', 'onnxruntime-node', ...network],
+              message: 'renderer/ runs in a sandboxed page: no Node, electron, SQLite or onnxruntime.',
+            },
+            {
+              group: ['**/runtime/*', '**/runtime/*/**', '!**/runtime/contract', '!**/runtime/contract/**'],
+              message: 'renderer/ reaches the engine only through runtime/contract.',
+            },
+          ],
+        },
+      ],
     },
   },
 );

@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 
 const entry = new URL('../dist/runtime/cli/main.js', import.meta.url);
 if (!existsSync(fileURLToPath(entry))) {
-  process.stderr.write('airlock: the engine is not built yet. Run "npm ci" (or "npm run build") in the Airlock folder first.\n');
+  process.stderr.write(
+    'airlock: the engine is not built yet. Run "npm ci" (or "npm run build") in the Airlock folder first.\n',
+  );
   process.exit(2);
 }
 const { main } = await import(entry.href);

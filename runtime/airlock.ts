@@ -83,9 +83,16 @@ export class Airlock {
       mkdirSync(paths.blobs, { recursive: true });
       mkdirSync(paths.staging, { recursive: true });
     } catch (cause) {
-      throw new AirlockError('DATA_DIR_INVALID', `Cannot create the data directory ${paths.root}: ${(cause as Error).message}. Choose another with --data-dir or AIRLOCK_HOME.`, { cause });
+      throw new AirlockError(
+        'DATA_DIR_INVALID',
+        `Cannot create the data directory ${paths.root}: ${(cause as Error).message}. Choose another with --data-dir or AIRLOCK_HOME.`,
+        { cause },
+      );
     }
-    const db = openDatabase(paths.database, options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs });
+    const db = openDatabase(
+      paths.database,
+      options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs },
+    );
     const airlock = new Airlock(options, db, paths);
     try {
       // The installation key on first start; refuses a database rolled back to an older copy.
@@ -99,17 +106,25 @@ export class Airlock {
   }
 
   private static installation(db: Db): string {
-    return db.transaction(() => {
-      const existing = db.prepare("SELECT value FROM settings WHERE key = 'installation.id'").pluck().get() as string | undefined;
-      if (existing) return existing;
-      const id = randomUUID();
-      db.prepare("INSERT INTO settings (key, value) VALUES ('installation.id', ?)").run(id);
-      return id;
-    }).immediate();
+    return db
+      .transaction(() => {
+        const existing = db
+          .prepare("SELECT value FROM settings WHERE key = 'installation.id'")
+          .pluck()
+          .get() as string | undefined;
+        if (existing) return existing;
+        const id = randomUUID();
+        db.prepare("INSERT INTO settings (key, value) VALUES ('installation.id', ?)").run(id);
+        return id;
+      })
+      .immediate();
   }
 
   setting(key: string): string | null {
-    return (this.db.prepare('SELECT value FROM settings WHERE key = ?').pluck().get(key) as string | undefined) ?? null;
+    return (
+      (this.db.prepare('SELECT value FROM settings WHERE key = ?').pluck().get(key) as string | undefined) ??
+      null
+    );
   }
 
   /**
@@ -124,17 +139,28 @@ export class Airlock {
   /** Runs a state change and its audit record in one transaction: both happen or neither does. */
   recorded<T>(actor: Actor, change: () => { result: T; event: AuditEvent }): T {
     try {
-      return this.db.transaction(() => {
-        const { result, event } = change();
-        this.audit.append(actor, event);
-        return result;
-      }).immediate();
+      return this.db
+        .transaction(() => {
+          const { result, event } = change();
+          this.audit.append(actor, event);
+          return result;
+        })
+        .immediate();
     } catch (error) {
       if (error instanceof AirlockError) throw error;
-      if (/^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN)/.test(String((error as { code?: unknown }).code))) {
-        throw new AuditWriteError(`The change and its audit record could not be written (${(error as Error).message}); nothing was changed. Free disk space or close other Airlock processes holding the database, then try again.`, { cause: error });
+      if (
+        /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN)/.test(String((error as { code?: unknown }).code))
+      ) {
+        throw new AuditWriteError(
+          `The change and its audit record could not be written (${(error as Error).message}); nothing was changed. Free disk space or close other Airlock processes holding the database, then try again.`,
+          { cause: error },
+        );
       }
-      throw new AirlockError('IO_ERROR', `The change could not be saved: ${(error as Error).message}. Nothing was changed.`, { cause: error });
+      throw new AirlockError(
+        'IO_ERROR',
+        `The change could not be saved: ${(error as Error).message}. Nothing was changed.`,
+        { cause: error },
+      );
     }
   }
 

@@ -9,7 +9,11 @@ export class AirlockError extends Error {
   readonly code: ErrorCode;
   readonly details: Readonly<Record<string, unknown>> | undefined;
 
-  constructor(code: ErrorCode, message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; details?: Record<string, unknown> } = {},
+  ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.details = options.details;
@@ -97,7 +101,10 @@ export function toErrorInfo(error: unknown): ErrorInfo {
     return { code: 'CANCELLED', message: 'The operation was cancelled; nothing was changed.' };
   }
   const message = error instanceof Error ? error.message : String(error);
-  return { code: 'INTERNAL', message: `Unexpected internal error: ${message}. This is a bug in Airlock; please report it with the audit log.` };
+  return {
+    code: 'INTERNAL',
+    message: `Unexpected internal error: ${message}. This is a bug in Airlock; please report it with the audit log.`,
+  };
 }
 
 export function throwIfAborted(signal: AbortSignal | undefined, what: string): void {

@@ -16,13 +16,21 @@ import { createPolicyHandlers } from './policy-handlers.js';
 import { createMediaHandlers } from './media-handlers.js';
 import { createJobsHandlers } from '../jobs/handlers.js';
 
-export type Handler<K extends ChannelName> = (request: ParsedRequest<K>, ctx: CallContext) => Promise<Response<K>>;
+export type Handler<K extends ChannelName> = (
+  request: ParsedRequest<K>,
+  ctx: CallContext,
+) => Promise<Response<K>>;
 export type Handlers = { [K in ChannelName]: Handler<K> };
 
 const VERSION = '0.1.0';
 
 /** Runs `work` with an AbortController registered under the request's operationId (if any). */
-async function cancellable<T>(airlock: Airlock, operationId: string | undefined, ctx: CallContext, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+async function cancellable<T>(
+  airlock: Airlock,
+  operationId: string | undefined,
+  ctx: CallContext,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const controller = new AbortController();
   const onOuter = () => controller.abort(ctx.signal?.reason);
   ctx.signal?.addEventListener('abort', onOuter, { once: true });
@@ -65,12 +73,28 @@ function createAllHandlers(airlock: Airlock): Handlers {
     'trust:add': async (req, ctx) =>
       airlock.recorded(ctx.actor, () => {
         const key = airlock.trust.add(req, ctx.actor.name, airlock.now());
-        return { result: key, event: { action: 'trust.key.add', target: key.name, outcome: 'success', details: { keyId: key.keyId, role: key.role } } };
+        return {
+          result: key,
+          event: {
+            action: 'trust.key.add',
+            target: key.name,
+            outcome: 'success',
+            details: { keyId: key.keyId, role: key.role },
+          },
+        };
       }),
     'trust:remove': async (req, ctx) =>
       airlock.recorded(ctx.actor, () => {
         const key = airlock.trust.remove(req.name);
-        return { result: key, event: { action: 'trust.key.remove', target: key.name, outcome: 'success', details: { keyId: key.keyId, role: key.role } } };
+        return {
+          result: key,
+          event: {
+            action: 'trust.key.remove',
+            target: key.name,
+            outcome: 'success',
+            details: { keyId: key.keyId, role: key.role },
+          },
+        };
       }),
     'bundle:inspect': async (req) => inspectBundle(req.path, airlock.trust),
     'bundle:verify': async (req, ctx) => verifyBundle(airlock, ctx.actor, req.path, { signal: ctx.signal }),
@@ -83,7 +107,10 @@ function createAllHandlers(airlock: Airlock): Handlers {
           onProgress: (e) => ctx.onProgress?.({ ...e, operationId: req.operationId ?? 'import' }),
         }),
       ),
-    'inference:run': async (req, ctx) => (req.image ? runImageTuned(airlock, ctx.actor, req.model, req.image, req.config) : runModel(airlock, ctx.actor, req.model, req.inputs ?? {}, req.config, req.batched)),
+    'inference:run': async (req, ctx) =>
+      req.image
+        ? runImageTuned(airlock, ctx.actor, req.model, req.image, req.config)
+        : runModel(airlock, ctx.actor, req.model, req.inputs ?? {}, req.config, req.batched),
     'audit:list': async (req) => airlock.audit.list(req),
     'audit:verify': async (_req, ctx) => {
       const result = airlock.audit.verify();
@@ -102,7 +129,12 @@ function createAllHandlers(airlock: Airlock): Handlers {
  * The one way into the engine for every transport: parse the request with the contract's schema,
  * call the handler, and return the result as data (never a thrown stack across the boundary).
  */
-export async function dispatch<K extends ChannelName>(handlers: Handlers, name: K, request: unknown, ctx: CallContext): Promise<Result<Response<K>>> {
+export async function dispatch<K extends ChannelName>(
+  handlers: Handlers,
+  name: K,
+  request: unknown,
+  ctx: CallContext,
+): Promise<Result<Response<K>>> {
   const channel = channels[name];
   if (!channel) return { ok: false, error: { code: 'USAGE', message: `Unknown channel "${String(name)}".` } };
   // Least privilege (runtime/auth/permissions.ts): refused and audited before the handler runs.
@@ -110,7 +142,10 @@ export async function dispatch<K extends ChannelName>(handlers: Handlers, name: 
   if (refused) return { ok: false, error: refused };
   const parsed = channel.request.safeParse(request ?? {});
   if (!parsed.success) {
-    return { ok: false, error: { code: 'USAGE', message: `Invalid request for ${name}: ${z.prettifyError(parsed.error)}` } };
+    return {
+      ok: false,
+      error: { code: 'USAGE', message: `Invalid request for ${name}: ${z.prettifyError(parsed.error)}` },
+    };
   }
   try {
     const handler = handlers[name] as Handler<K>;
@@ -121,8 +156,17 @@ export async function dispatch<K extends ChannelName>(handlers: Handlers, name: 
 }
 
 /** For in-process callers (CLI, tests): dispatch and throw the error back as an AirlockError. */
-export async function call<K extends ChannelName>(handlers: Handlers, name: K, request: unknown, ctx: CallContext): Promise<Response<K>> {
+export async function call<K extends ChannelName>(
+  handlers: Handlers,
+  name: K,
+  request: unknown,
+  ctx: CallContext,
+): Promise<Response<K>> {
   const result = await dispatch(handlers, name, request, ctx);
   if (result.ok) return result.value;
-  throw new AirlockError(result.error.code, result.error.message, result.error.details ? { details: { ...result.error.details } } : {});
+  throw new AirlockError(
+    result.error.code,
+    result.error.message,
+    result.error.details ? { details: { ...result.error.details } } : {},
+  );
 }

@@ -12,30 +12,55 @@ import { resolveRunConfig, toSessionConfig } from '../tuning/resolve.js';
  * Runs a model and records it. The output is returned only after its audit record is durable:
  * if the log cannot be written, the caller gets AUDIT_WRITE_FAILED and no result.
  */
-export async function runModel(airlock: Airlock, actor: Actor, ref: string, inputs: TensorMapJson, configRequest?: RunConfigRequest, batched = false): Promise<InferenceResult> {
+export async function runModel(
+  airlock: Airlock,
+  actor: Actor,
+  ref: string,
+  inputs: TensorMapJson,
+  configRequest?: RunConfigRequest,
+  batched = false,
+): Promise<InferenceResult> {
   let target = ref;
   try {
     const model = airlock.registry.resolve(ref);
     target = `${model.name}@${model.version}`;
     if (!model.enabled) {
-      throw new AirlockError('MODEL_DISABLED', `${target} is disabled (${model.disabledReason ?? 'by an admin'}); it cannot run.`);
+      throw new AirlockError(
+        'MODEL_DISABLED',
+        `${target} is disabled (${model.disabledReason ?? 'by an admin'}); it cannot run.`,
+      );
     }
     // The session config: tuned for this machine unless the caller says otherwise (runtime/tuning).
     const config = await resolveRunConfig(airlock, model, configRequest);
-    const outcome = batched ? await runBatched(airlock, model, inputs, toSessionConfig(config.config)) : await airlock.inference.run(model, inputs, toSessionConfig(config.config));
+    const outcome = batched
+      ? await runBatched(airlock, model, inputs, toSessionConfig(config.config))
+      : await airlock.inference.run(model, inputs, toSessionConfig(config.config));
     // Post-processing only where the card declares it: the plain tensor path does no extra work.
-    const processed = model.card.postprocess?.length ? await postprocessTensors(airlock, model, outcome.outputs) : null;
+    const processed = model.card.postprocess?.length
+      ? await postprocessTensors(airlock, model, outcome.outputs)
+      : null;
     airlock.audit.append(actor, {
       action: 'inference.run',
       target,
       outcome: 'success',
-      details: { inputDigest: outcome.inputDigest, outputDigest: outcome.outputDigest, latencyMs: Math.round(outcome.latencyMs * 1000) / 1000, provider: outcome.provider, config },
+      details: {
+        inputDigest: outcome.inputDigest,
+        outputDigest: outcome.outputDigest,
+        latencyMs: Math.round(outcome.latencyMs * 1000) / 1000,
+        provider: outcome.provider,
+        config,
+      },
     });
     return { model: model.name, version: model.version, ...outcome, ...processed, config };
   } catch (error) {
     const info = toErrorInfo(error);
     if (info.code !== 'AUDIT_WRITE_FAILED') {
-      airlock.audit.append(actor, { action: 'inference.run', target, outcome: 'failure', details: { error: info } });
+      airlock.audit.append(actor, {
+        action: 'inference.run',
+        target,
+        outcome: 'failure',
+        details: { error: info },
+      });
     }
     throw error;
   }

@@ -8,20 +8,38 @@ import type { BundleLimits } from './limits.js';
 export function checkEntryName(name: string, limits: BundleLimits): void {
   const shown = JSON.stringify(name.slice(0, 120));
   if (name.length === 0 || name.length > limits.maxPathLength) {
-    throw new AirlockError('TAR_UNSAFE_PATH', `The bundle has an entry whose name is empty or longer than ${limits.maxPathLength} characters (${shown}). The bundle is refused; ask the publisher for a proper one.`);
+    throw new AirlockError(
+      'TAR_UNSAFE_PATH',
+      `The bundle has an entry whose name is empty or longer than ${limits.maxPathLength} characters (${shown}). The bundle is refused; ask the publisher for a proper one.`,
+    );
   }
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f\\]/.test(name)) {
-    throw new AirlockError('TAR_UNSAFE_PATH', `The bundle has an entry name with control characters or backslashes (${shown}). The bundle is refused.`);
+    throw new AirlockError(
+      'TAR_UNSAFE_PATH',
+      `The bundle has an entry name with control characters or backslashes (${shown}). The bundle is refused.`,
+    );
   }
   if (name.startsWith('/') || /^[A-Za-z]:/.test(name)) {
-    throw new AirlockError('TAR_UNSAFE_PATH', `The bundle has an entry with an absolute path (${shown}); it could write outside the store. The bundle is refused; do not import it.`, { details: { entry: name } });
+    throw new AirlockError(
+      'TAR_UNSAFE_PATH',
+      `The bundle has an entry with an absolute path (${shown}); it could write outside the store. The bundle is refused; do not import it.`,
+      { details: { entry: name } },
+    );
   }
   const segments = name.split('/');
   if (segments.some((s) => s === '..')) {
-    throw new AirlockError('TAR_UNSAFE_PATH', `The bundle has an entry that climbs out of its folder with ".." (${shown}). This is a path-traversal attack or a broken bundle; it is refused.`, { details: { entry: name } });
+    throw new AirlockError(
+      'TAR_UNSAFE_PATH',
+      `The bundle has an entry that climbs out of its folder with ".." (${shown}). This is a path-traversal attack or a broken bundle; it is refused.`,
+      { details: { entry: name } },
+    );
   }
   if (segments.some((s) => s === '' || s === '.')) {
-    throw new AirlockError('TAR_UNSAFE_PATH', `The bundle has an entry with an empty or "." path segment (${shown}). The bundle is refused.`, { details: { entry: name } });
+    throw new AirlockError(
+      'TAR_UNSAFE_PATH',
+      `The bundle has an entry with an empty or "." path segment (${shown}). The bundle is refused.`,
+      { details: { entry: name } },
+    );
   }
 }

@@ -47,12 +47,24 @@ export interface ReadBundleResult {
 function tarError(error: Error): AirlockError {
   if (error instanceof AirlockError) return error;
   if (/Unexpected end of data/.test(error.message)) {
-    return new AirlockError('TAR_TRUNCATED', 'The bundle ends in the middle of a file: it is truncated (an interrupted copy or a worn-out stick). Copy it again from the publisher\'s original.', { cause: error });
+    return new AirlockError(
+      'TAR_TRUNCATED',
+      "The bundle ends in the middle of a file: it is truncated (an interrupted copy or a worn-out stick). Copy it again from the publisher's original.",
+      { cause: error },
+    );
   }
   if (/tar header|Invalid header|Header exceeds/i.test(error.message)) {
-    return new AirlockError('TAR_INVALID', `This file is not a valid uncompressed tar archive (${error.message}). An Airlock bundle is a plain tar file ending in .airlock; check you picked the right file.`, { cause: error });
+    return new AirlockError(
+      'TAR_INVALID',
+      `This file is not a valid uncompressed tar archive (${error.message}). An Airlock bundle is a plain tar file ending in .airlock; check you picked the right file.`,
+      { cause: error },
+    );
   }
-  return new AirlockError('MEDIA_READ_FAILED', `Reading the bundle failed: ${error.message}. Check the medium is still inserted and readable, then try again; nothing was installed.`, { cause: error });
+  return new AirlockError(
+    'MEDIA_READ_FAILED',
+    `Reading the bundle failed: ${error.message}. Check the medium is still inserted and readable, then try again; nothing was installed.`,
+    { cause: error },
+  );
 }
 
 async function readAll(stream: Readable, max: number): Promise<Buffer> {
@@ -60,7 +72,11 @@ async function readAll(stream: Readable, max: number): Promise<Buffer> {
   let size = 0;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > max) throw new AirlockError('TAR_LIMIT_EXCEEDED', `envelope.json is larger than ${max} bytes; the bundle is refused.`);
+    if (size > max)
+      throw new AirlockError(
+        'TAR_LIMIT_EXCEEDED',
+        `envelope.json is larger than ${max} bytes; the bundle is refused.`,
+      );
     chunks.push(chunk);
   }
   return Buffer.concat(chunks);
@@ -73,17 +89,27 @@ export function describeSignatures(
 ): BundleSignature[] {
   return envelope.signatures.map((s) => {
     const trusted = keys.get(s.keyid) ?? null;
-    return { keyId: s.keyid, trustedAs: trusted?.name ?? null, valid: trusted ? verifySignature(envelope, s, trusted.key) : null };
+    return {
+      keyId: s.keyid,
+      trustedAs: trusted?.name ?? null,
+      valid: trusted ? verifySignature(envelope, s, trusted.key) : null,
+    };
   });
 }
 
 /** Counts distinct trusted keys with valid signatures; unknown keys are reported but never counted. */
-export function checkSignatures(envelope: Envelope, decision: TrustDecision): { signatures: BundleSignature[]; signers: string[] } {
+export function checkSignatures(
+  envelope: Envelope,
+  decision: TrustDecision,
+): { signatures: BundleSignature[]; signers: string[] } {
   const signatures = describeSignatures(envelope, decision.keys);
   const signers = new Set(signatures.filter((s) => s.valid === true).map((s) => s.keyId));
   const names = [...signers].map((id) => decision.keys.get(id)!.name);
   if (envelope.signatures.length === 0) {
-    throw new AirlockError('BUNDLE_UNSIGNED', 'The bundle carries no signature. Ask the publisher to sign it with "airlock bundle sign"; unsigned bundles are never installed.');
+    throw new AirlockError(
+      'BUNDLE_UNSIGNED',
+      'The bundle carries no signature. Ask the publisher to sign it with "airlock bundle sign"; unsigned bundles are never installed.',
+    );
   }
   const bad = signatures.find((s) => s.valid === false && decision.keys.has(s.keyId));
   if (bad && names.length < decision.threshold) {
@@ -138,7 +164,13 @@ export async function readBundle(source: Readable, options: ReadBundleOptions): 
     size += chunk.length;
     options.onBytes?.(size);
     if (size > maxRawBytes) {
-      source.destroy(new AirlockError('TAR_LIMIT_EXCEEDED', `The bundle file is larger than this facility's bundle limit (${limits.maxTotalBytes} bytes of payload); reading stopped there and it is refused.`, { details: { limit: limits.maxTotalBytes } }));
+      source.destroy(
+        new AirlockError(
+          'TAR_LIMIT_EXCEEDED',
+          `The bundle file is larger than this facility's bundle limit (${limits.maxTotalBytes} bytes of payload); reading stopped there and it is refused.`,
+          { details: { limit: limits.maxTotalBytes } },
+        ),
+      );
     }
   });
   source.on('error', (error) => extract.destroy(error));
@@ -161,48 +193,82 @@ export async function readBundle(source: Readable, options: ReadBundleOptions): 
       entries += 1;
       // Step 1: tar safety, on every header before its data is read.
       if (entries > limits.maxEntries) {
-        throw new AirlockError('TAR_LIMIT_EXCEEDED', `The bundle has more than ${limits.maxEntries} entries; it is refused.`);
+        throw new AirlockError(
+          'TAR_LIMIT_EXCEEDED',
+          `The bundle has more than ${limits.maxEntries} entries; it is refused.`,
+        );
       }
       if (header.type === 'symlink' || header.type === 'link') {
-        throw new AirlockError('TAR_LINK_ENTRY', `The bundle contains a ${header.type === 'link' ? 'hard link' : 'symbolic link'} "${header.name}" → "${header.linkname ?? ''}". Links can point outside the store; Airlock bundles hold regular files only. Do not import it.`, { details: { entry: header.name } });
+        throw new AirlockError(
+          'TAR_LINK_ENTRY',
+          `The bundle contains a ${header.type === 'link' ? 'hard link' : 'symbolic link'} "${header.name}" → "${header.linkname ?? ''}". Links can point outside the store; Airlock bundles hold regular files only. Do not import it.`,
+          { details: { entry: header.name } },
+        );
       }
       if (header.type !== 'file' && header.type !== 'contiguous-file') {
-        throw new AirlockError('TAR_SPECIAL_ENTRY', `The bundle contains a ${header.type ?? 'special'} entry "${header.name}". Airlock bundles hold regular files only; it is refused.`, { details: { entry: header.name, type: header.type } });
+        throw new AirlockError(
+          'TAR_SPECIAL_ENTRY',
+          `The bundle contains a ${header.type ?? 'special'} entry "${header.name}". Airlock bundles hold regular files only; it is refused.`,
+          { details: { entry: header.name, type: header.type } },
+        );
       }
       checkEntryName(header.name, limits);
       const folded = header.name.toLowerCase();
       if (seen.has(folded)) {
-        throw new AirlockError('TAR_DUPLICATE_ENTRY', `The bundle contains "${header.name}" more than once; a second copy could replace a verified file. It is refused.`, { details: { entry: header.name } });
+        throw new AirlockError(
+          'TAR_DUPLICATE_ENTRY',
+          `The bundle contains "${header.name}" more than once; a second copy could replace a verified file. It is refused.`,
+          { details: { entry: header.name } },
+        );
       }
       seen.add(folded);
       const entrySize = header.size ?? 0;
       total += entrySize;
       if (entrySize > limits.maxFileBytes || total > limits.maxTotalBytes) {
-        throw new AirlockError('TAR_LIMIT_EXCEEDED', `"${header.name}" claims ${entrySize} bytes, over this facility's limit (${limits.maxFileBytes} per file, ${limits.maxTotalBytes} per bundle). It is refused.`, { details: { entry: header.name, size: entrySize } });
+        throw new AirlockError(
+          'TAR_LIMIT_EXCEEDED',
+          `"${header.name}" claims ${entrySize} bytes, over this facility's limit (${limits.maxFileBytes} per file, ${limits.maxTotalBytes} per bundle). It is refused.`,
+          { details: { entry: header.name, size: entrySize } },
+        );
       }
 
       if (envelope === null) {
         // Step 2: the envelope comes first; its signatures are checked before any payload is used.
         if (header.name !== ENVELOPE_NAME) {
-          throw new AirlockError('ENVELOPE_MISSING', `The bundle's first entry is "${header.name}", not ${ENVELOPE_NAME}. It is not an Airlock bundle, or it was repacked; ask the publisher for the original.`);
+          throw new AirlockError(
+            'ENVELOPE_MISSING',
+            `The bundle's first entry is "${header.name}", not ${ENVELOPE_NAME}. It is not an Airlock bundle, or it was repacked; ask the publisher for the original.`,
+          );
         }
         const bytes = await readAll(entry as unknown as Readable, limits.maxEnvelopeBytes);
         let json: unknown;
         try {
           json = JSON.parse(bytes.toString('utf8'));
         } catch (cause) {
-          throw new AirlockError('ENVELOPE_INVALID', `${ENVELOPE_NAME} is not JSON. The bundle is damaged; ask the publisher for a new copy.`, { cause });
+          throw new AirlockError(
+            'ENVELOPE_INVALID',
+            `${ENVELOPE_NAME} is not JSON. The bundle is damaged; ask the publisher for a new copy.`,
+            { cause },
+          );
         }
         const parsed = envelopeSchema.safeParse(json);
         if (!parsed.success) {
-          throw new AirlockError('ENVELOPE_INVALID', `${ENVELOPE_NAME} is not a DSSE envelope: ${z.prettifyError(parsed.error)}.`, { cause: parsed.error });
+          throw new AirlockError(
+            'ENVELOPE_INVALID',
+            `${ENVELOPE_NAME} is not a DSSE envelope: ${z.prettifyError(parsed.error)}.`,
+            { cause: parsed.error },
+          );
         }
         envelope = parsed.data;
         statement = decodeStatement(envelope);
         if (options.trust) sigs = checkSignatures(envelope, options.trust(statement));
         for (const s of statement.subject) {
           checkEntryName(s.name, limits);
-          if (s.name === ENVELOPE_NAME) throw new AirlockError('ENVELOPE_INVALID', `The statement lists ${ENVELOPE_NAME} as a payload file.`);
+          if (s.name === ENVELOPE_NAME)
+            throw new AirlockError(
+              'ENVELOPE_INVALID',
+              `The statement lists ${ENVELOPE_NAME} as a payload file.`,
+            );
           expected.set(s.name, { sha256: s.digest.sha256, size: s.annotations.size });
         }
         continue;
@@ -215,10 +281,18 @@ export async function readBundle(source: Readable, options: ReadBundleOptions): 
           entry.resume();
           continue;
         }
-        throw new AirlockError('FILE_EXTRA', `The bundle contains "${header.name}", which its signed statement does not list. Files were added after signing; it is refused.`, { details: { entry: header.name } });
+        throw new AirlockError(
+          'FILE_EXTRA',
+          `The bundle contains "${header.name}", which its signed statement does not list. Files were added after signing; it is refused.`,
+          { details: { entry: header.name } },
+        );
       }
       if (entrySize !== want.size && !options.skipPayload) {
-        throw new AirlockError('SIZE_MISMATCH', `"${header.name}" is ${entrySize} bytes but the signed statement says ${want.size}. The file was changed or swapped; the bundle is refused and nothing beyond the declared size was read.`, { details: { entry: header.name, declared: want.size, actual: entrySize } });
+        throw new AirlockError(
+          'SIZE_MISMATCH',
+          `"${header.name}" is ${entrySize} bytes but the signed statement says ${want.size}. The file was changed or swapped; the bundle is refused and nothing beyond the declared size was read.`,
+          { details: { entry: header.name, declared: want.size, actual: entrySize } },
+        );
       }
       if (options.skipPayload) {
         entry.resume();
@@ -231,10 +305,17 @@ export async function readBundle(source: Readable, options: ReadBundleOptions): 
         hash.update(chunk);
         if (sink && !sink.write(chunk)) await new Promise<void>((resolve) => sink.once('drain', resolve));
       }
-      if (sink) await new Promise<void>((resolve, reject) => sink.end((error?: Error | null) => (error ? reject(error) : resolve())));
+      if (sink)
+        await new Promise<void>((resolve, reject) =>
+          sink.end((error?: Error | null) => (error ? reject(error) : resolve())),
+        );
       const digest = hash.digest('hex');
       if (digest !== want.sha256) {
-        throw new AirlockError('DIGEST_MISMATCH', `"${header.name}" does not match its signed digest (expected ${want.sha256.slice(0, 16)}…, got ${digest.slice(0, 16)}…). The file was altered or taken from another bundle; the bundle is refused.`, { details: { entry: header.name, expected: want.sha256, actual: digest } });
+        throw new AirlockError(
+          'DIGEST_MISMATCH',
+          `"${header.name}" does not match its signed digest (expected ${want.sha256.slice(0, 16)}…, got ${digest.slice(0, 16)}…). The file was altered or taken from another bundle; the bundle is refused.`,
+          { details: { entry: header.name, expected: want.sha256, actual: digest } },
+        );
       }
       files.push({ path: header.name, size: entrySize, sha256: digest });
     }
@@ -249,15 +330,32 @@ export async function readBundle(source: Readable, options: ReadBundleOptions): 
   if (options.signal?.aborted) throw new CancelledError('Reading the bundle');
 
   if (envelope === null || statement === null) {
-    throw new AirlockError(size === 0 ? 'TAR_INVALID' : 'ENVELOPE_MISSING', size === 0 ? 'The bundle file is empty. Copy it again from the original.' : `The bundle has no ${ENVELOPE_NAME}; it is not an Airlock bundle.`);
+    throw new AirlockError(
+      size === 0 ? 'TAR_INVALID' : 'ENVELOPE_MISSING',
+      size === 0
+        ? 'The bundle file is empty. Copy it again from the original.'
+        : `The bundle has no ${ENVELOPE_NAME}; it is not an Airlock bundle.`,
+    );
   }
   if (!options.skipPayload) {
     const present = new Set(files.map((f) => f.path));
     const missing = [...expected.keys()].filter((name) => !present.has(name));
     if (missing.length > 0) {
-      throw new AirlockError('FILE_MISSING', `The bundle lacks ${missing.map((m) => `"${m}"`).join(', ')}, which its signed statement lists. It is incomplete; copy it again from the original.`, { details: { missing } });
+      throw new AirlockError(
+        'FILE_MISSING',
+        `The bundle lacks ${missing.map((m) => `"${m}"`).join(', ')}, which its signed statement lists. It is incomplete; copy it again from the original.`,
+        { details: { missing } },
+      );
     }
   }
   files.sort((a, b) => a.path.localeCompare(b.path));
-  return { envelope, statement, files, signatures: sigs.signatures, signers: sigs.signers, sha256: whole.digest('hex'), size };
+  return {
+    envelope,
+    statement,
+    files,
+    signatures: sigs.signatures,
+    signers: sigs.signers,
+    sha256: whole.digest('hex'),
+    size,
+  };
 }

@@ -26,21 +26,36 @@ export type Statement = z.infer<typeof statementSchema>;
 /** Decodes the envelope's payload into a statement. The payload is not trusted yet: parse only. */
 export function decodeStatement(envelope: Envelope): Statement {
   if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) {
-    throw new AirlockError('ENVELOPE_INVALID', `The envelope's payloadType is "${envelope.payloadType}", expected "${IN_TOTO_PAYLOAD_TYPE}". This is not an Airlock bundle; ask the publisher for a bundle made with "airlock bundle create".`);
+    throw new AirlockError(
+      'ENVELOPE_INVALID',
+      `The envelope's payloadType is "${envelope.payloadType}", expected "${IN_TOTO_PAYLOAD_TYPE}". This is not an Airlock bundle; ask the publisher for a bundle made with "airlock bundle create".`,
+    );
   }
   let json: unknown;
   try {
     json = JSON.parse(Buffer.from(envelope.payload, 'base64').toString('utf8'));
   } catch (cause) {
-    throw new AirlockError('ENVELOPE_INVALID', 'The envelope payload is not JSON. The bundle is damaged; ask the publisher for a new copy.', { cause });
+    throw new AirlockError(
+      'ENVELOPE_INVALID',
+      'The envelope payload is not JSON. The bundle is damaged; ask the publisher for a new copy.',
+      { cause },
+    );
   }
   const parsed = statementSchema.safeParse(json);
   if (!parsed.success) {
-    throw new AirlockError('ENVELOPE_INVALID', `The envelope payload is not an Airlock in-toto statement: ${z.prettifyError(parsed.error)}. Ask the publisher for a bundle made with "airlock bundle create".`, { cause: parsed.error });
+    throw new AirlockError(
+      'ENVELOPE_INVALID',
+      `The envelope payload is not an Airlock in-toto statement: ${z.prettifyError(parsed.error)}. Ask the publisher for a bundle made with "airlock bundle create".`,
+      { cause: parsed.error },
+    );
   }
   const names = new Set<string>();
   for (const s of parsed.data.subject) {
-    if (names.has(s.name)) throw new AirlockError('ENVELOPE_INVALID', `The statement lists "${s.name}" twice. The bundle is malformed; ask the publisher for a new one.`);
+    if (names.has(s.name))
+      throw new AirlockError(
+        'ENVELOPE_INVALID',
+        `The statement lists "${s.name}" twice. The bundle is malformed; ask the publisher for a new one.`,
+      );
     names.add(s.name);
   }
   return parsed.data;

@@ -26,10 +26,28 @@ interface PayloadFile {
 }
 
 /** Writes envelope.json first, then the payload files sorted by name, as a plain POSIX tar. */
-async function writeTar(out: string, envelope: Envelope, payload: readonly PayloadFile[], mtime: Date): Promise<void> {
+async function writeTar(
+  out: string,
+  envelope: Envelope,
+  payload: readonly PayloadFile[],
+  mtime: Date,
+): Promise<void> {
   const pack = tar.pack();
   const tmp = `${out}.tmp-${process.pid}`;
-  const header = (name: string, size: number): tar.Header => ({ name, size, mode: 0o644, mtime, type: 'file', uid: 0, gid: 0, uname: 'airlock', gname: 'airlock', linkname: '', devmajor: 0, devminor: 0 });
+  const header = (name: string, size: number): tar.Header => ({
+    name,
+    size,
+    mode: 0o644,
+    mtime,
+    type: 'file',
+    uid: 0,
+    gid: 0,
+    uname: 'airlock',
+    gname: 'airlock',
+    linkname: '',
+    devmajor: 0,
+    devminor: 0,
+  });
   const written = pipeline(pack as unknown as Readable, createWriteStream(tmp, { mode: 0o644 }));
   try {
     const envelopeBytes = Buffer.from(JSON.stringify(envelope, null, 2) + '\n', 'utf8');
@@ -74,7 +92,9 @@ const cardFileSchema = z.record(z.string(), z.unknown());
  * Builds an unsigned bundle. Inputs and outputs (names, element types, shapes) are read from the
  * ONNX graph itself; the publisher only names and versions the model.
  */
-export async function createBundle(options: CreateBundleOptions): Promise<{ path: string; card: ModelCard; statement: Statement }> {
+export async function createBundle(
+  options: CreateBundleOptions,
+): Promise<{ path: string; card: ModelCard; statement: Statement }> {
   const now = options.now ?? new Date();
   const io = await readModelIo(options.model);
   let fromFile: Record<string, unknown> = {};
@@ -82,14 +102,21 @@ export async function createBundle(options: CreateBundleOptions): Promise<{ path
     try {
       fromFile = cardFileSchema.parse(JSON.parse(await readFile(options.card, 'utf8')));
     } catch (cause) {
-      throw new AirlockError('CARD_INVALID', `The card file ${options.card} is not a JSON object (${(cause as Error).message}).`, { cause });
+      throw new AirlockError(
+        'CARD_INVALID',
+        `The card file ${options.card} is not a JSON object (${(cause as Error).message}).`,
+        { cause },
+      );
     }
   }
   const files: PayloadFile[] = [];
   const add = async (name: string, file: string) => {
     checkEntryName(name, DEFAULT_LIMITS);
     if (name === ENVELOPE_NAME || files.some((f) => f.name === name)) {
-      throw new AirlockError('USAGE', `Two payload files would be named "${name}" in the bundle; rename one.`);
+      throw new AirlockError(
+        'USAGE',
+        `Two payload files would be named "${name}" in the bundle; rename one.`,
+      );
     }
     const { sha256, size } = await sha256File(file);
     files.push({ name, file, size, sha256 });
@@ -115,20 +142,35 @@ export async function createBundle(options: CreateBundleOptions): Promise<{ path
     ...(options.publisher ? { publisher: options.publisher } : {}),
   };
   if (options.expires && Number.isNaN(new Date(options.expires).getTime())) {
-    throw new AirlockError('USAGE', `--expires "${options.expires}" is not a date; use ISO 8601, e.g. 2027-12-31T00:00:00Z.`);
+    throw new AirlockError(
+      'USAGE',
+      `--expires "${options.expires}" is not a date; use ISO 8601, e.g. 2027-12-31T00:00:00Z.`,
+    );
   }
   const parsed = modelCardSchema.safeParse(cardInput);
   if (!parsed.success) {
-    throw new AirlockError('CARD_INVALID', `The model card would not be valid: ${z.prettifyError(parsed.error)}.`, { cause: parsed.error });
+    throw new AirlockError(
+      'CARD_INVALID',
+      `The model card would not be valid: ${z.prettifyError(parsed.error)}.`,
+      { cause: parsed.error },
+    );
   }
   const card = parsed.data;
   const statement: Statement = {
     _type: STATEMENT_TYPE,
-    subject: files.map((f) => ({ name: f.name, digest: { sha256: f.sha256 }, annotations: { size: f.size } })),
+    subject: files.map((f) => ({
+      name: f.name,
+      digest: { sha256: f.sha256 },
+      annotations: { size: f.size },
+    })),
     predicateType: PREDICATE_TYPE,
     predicate: card as unknown as Record<string, unknown>,
   };
-  const envelope: Envelope = { payloadType: IN_TOTO_PAYLOAD_TYPE, payload: encodeStatement(statement), signatures: [] };
+  const envelope: Envelope = {
+    payloadType: IN_TOTO_PAYLOAD_TYPE,
+    payload: encodeStatement(statement),
+    signatures: [],
+  };
   await mkdir(dirname(options.out), { recursive: true });
   await writeTar(options.out, envelope, files, now);
   return { path: options.out, card, statement };
@@ -142,7 +184,10 @@ export function defaultBundleName(name: string, version: string): string {
  * Adds one signature (replacing an earlier one by the same key). The bundle is read in full first,
  * so a publisher never signs files that do not match the statement. Rewritten atomically.
  */
-export async function signBundle(path: string, privateKeyPem: string): Promise<{ keyId: string; signatures: number }> {
+export async function signBundle(
+  path: string,
+  privateKeyPem: string,
+): Promise<{ keyId: string; signatures: number }> {
   const privateKey = parsePrivateKey(privateKeyPem);
   const publicKey = createPublicKey(privateKey);
   const checked = await readBundle(createReadStream(path), { trust: null });
@@ -158,7 +203,20 @@ export async function signBundle(path: string, privateKeyPem: string): Promise<{
     createReadStream(path).pipe(extract);
     for await (const entry of extract) {
       const h = entry.header;
-      const header: tar.Header = { name: h.name, size: h.size ?? 0, mode: h.mode ?? 0o644, mtime: h.mtime ?? new Date(0), type: 'file', uid: 0, gid: 0, uname: 'airlock', gname: 'airlock', linkname: '', devmajor: 0, devminor: 0 };
+      const header: tar.Header = {
+        name: h.name,
+        size: h.size ?? 0,
+        mode: h.mode ?? 0o644,
+        mtime: h.mtime ?? new Date(0),
+        type: 'file',
+        uid: 0,
+        gid: 0,
+        uname: 'airlock',
+        gname: 'airlock',
+        linkname: '',
+        devmajor: 0,
+        devminor: 0,
+      };
       if (h.name === ENVELOPE_NAME) {
         const bytes = Buffer.from(JSON.stringify(envelope, null, 2) + '\n', 'utf8');
         entry.resume();

@@ -3,7 +3,12 @@ import type { Handlers } from '../api/handlers.js';
 import type { Actor } from '../audit/audit-log.js';
 import type { ProgressEvent } from '../contract/channel.js';
 
-export type OptionSpec = { readonly type: 'string' | 'boolean'; readonly short?: string; readonly multiple?: boolean; readonly description: string };
+export type OptionSpec = {
+  readonly type: 'string' | 'boolean';
+  readonly short?: string;
+  readonly multiple?: boolean;
+  readonly description: string;
+};
 
 export interface CliContext {
   readonly values: Readonly<Record<string, string | boolean | string[] | undefined>>;

@@ -12,7 +12,10 @@ import { COMMANDS } from './commands/index.js';
 import { ProgressReporter } from './progress.js';
 
 const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
-  'data-dir': { type: 'string', description: 'data directory (default: AIRLOCK_HOME, else the per-user Airlock folder)' },
+  'data-dir': {
+    type: 'string',
+    description: 'data directory (default: AIRLOCK_HOME, else the per-user Airlock folder)',
+  },
   json: { type: 'boolean', description: 'print one JSON document on stdout' },
   help: { type: 'boolean', short: 'h', description: 'show help' },
 };
@@ -35,7 +38,8 @@ function findCommand(argv: readonly string[]): { command: Command; rest: string[
   let best: Command | null = null;
   for (const c of COMMANDS) {
     const words = c.name.split(' ');
-    if (words.every((w, i) => argv[i] === w) && (!best || words.length > best.name.split(' ').length)) best = c;
+    if (words.every((w, i) => argv[i] === w) && (!best || words.length > best.name.split(' ').length))
+      best = c;
   }
   return best ? { command: best, rest: argv.slice(best.name.split(' ').length) } : null;
 }
@@ -43,7 +47,10 @@ function findCommand(argv: readonly string[]): { command: Command; rest: string[
 function usage(command?: Command): string {
   if (command) {
     const options = { ...command.options, ...GLOBAL_OPTIONS };
-    const lines = Object.entries(options).map(([name, o]) => `  --${name}${o.type === 'string' ? ' VALUE' : ''}${o.short ? `, -${o.short}` : ''}\n      ${o.description}`);
+    const lines = Object.entries(options).map(
+      ([name, o]) =>
+        `  --${name}${o.type === 'string' ? ' VALUE' : ''}${o.short ? `, -${o.short}` : ''}\n      ${o.description}`,
+    );
     return `Usage: airlock ${command.name} ${command.args}\n\n${command.summary}\n\nOptions:\n${lines.join('\n')}\n`;
   }
   const width = Math.max(...COMMANDS.map((c) => `${c.name} ${c.args}`.length));
@@ -90,13 +97,26 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       io.stdout(usage());
       return 0;
     }
-    return fail(2, new UsageError(`Unknown command "${argv.filter((a) => !a.startsWith('-')).slice(0, 2).join(' ')}".`));
+    return fail(
+      2,
+      new UsageError(
+        `Unknown command "${argv
+          .filter((a) => !a.startsWith('-'))
+          .slice(0, 2)
+          .join(' ')}".`,
+      ),
+    );
   }
   const { command, rest } = found;
   let values: Record<string, string | boolean | string[] | undefined>;
   let positionals: string[];
   try {
-    const parsed = parseArgs({ args: rest, options: { ...command.options, ...GLOBAL_OPTIONS } as never, allowPositionals: true, strict: true });
+    const parsed = parseArgs({
+      args: rest,
+      options: { ...command.options, ...GLOBAL_OPTIONS } as never,
+      allowPositionals: true,
+      strict: true,
+    });
     values = parsed.values as typeof values;
     positionals = parsed.positionals;
   } catch (error) {
@@ -107,7 +127,10 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     return 0;
   }
   if (positionals.length < command.positionals[0] || positionals.length > command.positionals[1]) {
-    return fail(2, new UsageError(`"airlock ${command.name}" takes ${command.args || 'no arguments'}.\n${usage(command)}`));
+    return fail(
+      2,
+      new UsageError(`"airlock ${command.name}" takes ${command.args || 'no arguments'}.\n${usage(command)}`),
+    );
   }
 
   let actor = osActor();
@@ -146,11 +169,21 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
       reporter.stop();
       const info = toErrorInfo(error);
       const code = info.code === 'USAGE' ? 2 : 1;
-      airlock?.audit.append(actor, { action: 'cli.command', target: command.name, outcome: info.code === 'INTERNAL' ? 'failure' : 'refused', details: { args: auditArgs(rest), exitCode: code, error: { code: info.code, message: info.message } } });
+      airlock?.audit.append(actor, {
+        action: 'cli.command',
+        target: command.name,
+        outcome: info.code === 'INTERNAL' ? 'failure' : 'refused',
+        details: { args: auditArgs(rest), exitCode: code, error: { code: info.code, message: info.message } },
+      });
       return fail(code, error);
     }
     reporter.stop();
-    airlock?.audit.append(actor, { action: 'cli.command', target: command.name, outcome: exitCode === 0 ? 'success' : 'refused', details: { args: auditArgs(rest), exitCode, ...output.audit } });
+    airlock?.audit.append(actor, {
+      action: 'cli.command',
+      target: command.name,
+      outcome: exitCode === 0 ? 'success' : 'refused',
+      details: { args: auditArgs(rest), exitCode, ...output.audit },
+    });
     if (json) io.stdout(JSON.stringify(output.json, jsonReplacer, 2) + '\n');
     else if (output.text) io.stdout(output.text.endsWith('\n') ? output.text : output.text + '\n');
     return exitCode;
@@ -165,9 +198,12 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
 
 /** typed arrays and bigints print as plain JSON. */
 export function jsonReplacer(_key: string, value: unknown): unknown {
-  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  if (typeof value === 'bigint')
+    return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
   if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
-    return Array.from(value as unknown as ArrayLike<number | bigint>, (v) => (typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()) : v));
+    return Array.from(value as unknown as ArrayLike<number | bigint>, (v) =>
+      typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()) : v,
+    );
   }
   return value;
 }

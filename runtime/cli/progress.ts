@@ -34,8 +34,15 @@ export class ProgressReporter {
       );
       this.bar.start(event.total ?? 1, 0, { shown: '', rate: '' });
     }
-    const shown = event.unit === 'bytes' ? `${human(event.done)}${event.total ? ` / ${human(event.total)}` : ''}` : `${event.done}${event.total ? ` / ${event.total}` : ''}`;
-    const rate = event.rate ? (event.unit === 'bytes' ? `${human(event.rate)}/s` : `${event.rate.toFixed(1)}/s`) : '';
+    const shown =
+      event.unit === 'bytes'
+        ? `${human(event.done)}${event.total ? ` / ${human(event.total)}` : ''}`
+        : `${event.done}${event.total ? ` / ${event.total}` : ''}`;
+    const rate = event.rate
+      ? event.unit === 'bytes'
+        ? `${human(event.rate)}/s`
+        : `${event.rate.toFixed(1)}/s`
+      : '';
     if (event.total) this.bar?.setTotal(event.total);
     this.bar?.update(event.done, { shown, rate });
   }

@@ -26,7 +26,10 @@ export const SEMVER_PATTERN =
 
 export const modelNameSchema = z
   .string()
-  .regex(MODEL_NAME_PATTERN, 'a model name is 1-64 characters: lower-case letters, digits, ".", "_" or "-", starting with a letter or digit');
+  .regex(
+    MODEL_NAME_PATTERN,
+    'a model name is 1-64 characters: lower-case letters, digits, ".", "_" or "-", starting with a letter or digit',
+  );
 export const versionSchema = z.string().regex(SEMVER_PATTERN, 'a version is semantic (X.Y.Z, e.g. 1.2.0)');
 const isoDate = z.iso.datetime({ offset: true });
 

@@ -86,7 +86,8 @@ export interface ErrorInfo {
 }
 
 /** Every call across the contract resolves to one of these (Signal's `wrapResult`). */
-export type Result<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ErrorInfo };
+export type Result<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: ErrorInfo };
 
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);

@@ -32,7 +32,10 @@ export const imageInputSchema = z
     /** File name for messages and the audit record. */
     name: z.string().min(1).max(500).optional(),
   })
-  .refine((i) => (i.path === undefined) !== (i.bytes === undefined), 'give exactly one of "path" and "bytes"');
+  .refine(
+    (i) => (i.path === undefined) !== (i.bytes === undefined),
+    'give exactly one of "path" and "bytes"',
+  );
 export type ImageInput = z.infer<typeof imageInputSchema>;
 
 export const inferenceChannels = {
@@ -47,6 +50,9 @@ export const inferenceChannels = {
         /** Merge with other concurrent calls for this model (dynamic batching in a worker thread). */
         batched: z.boolean().optional(),
       })
-      .refine((r) => (r.inputs === undefined) !== (r.image === undefined), 'give exactly one of "inputs" (tensors) and "image"'),
+      .refine(
+        (r) => (r.inputs === undefined) !== (r.image === undefined),
+        'give exactly one of "inputs" (tensors) and "image"',
+      ),
   ),
 };

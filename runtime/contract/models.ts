@@ -33,11 +33,7 @@ export interface ImportReport {
   readonly rejected: number;
 }
 
-export const modelRefSchema = z
-  .string()
-  .min(1)
-  .max(200)
-  .describe('NAME or NAME@VERSION');
+export const modelRefSchema = z.string().min(1).max(200).describe('NAME or NAME@VERSION');
 
 export const modelsChannels = {
   'models:list': channel<InstalledModel[]>()(z.object({ includeDisabled: z.boolean().default(true) })),

@@ -12,5 +12,7 @@ export interface SystemInfo {
 export const systemChannels = {
   'system:info': channel<SystemInfo>()(z.object({})),
   /** Cancels long work started with this operationId (import, benchmark, job, export). */
-  'operation:cancel': channel<{ cancelled: boolean }>()(z.object({ operationId: z.string().min(1).max(100) })),
+  'operation:cancel': channel<{ cancelled: boolean }>()(
+    z.object({ operationId: z.string().min(1).max(100) }),
+  ),
 };

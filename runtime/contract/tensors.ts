@@ -25,7 +25,10 @@ function isTypedArray(value: unknown): value is TypedArray {
 export const tensorJsonSchema = z.strictObject({
   type: z.enum(ELEMENT_TYPES),
   dims: z.array(z.number().int().nonnegative()).max(16),
-  data: z.union([z.array(z.union([z.number(), z.string(), z.boolean()])), z.custom<TypedArray>(isTypedArray)]),
+  data: z.union([
+    z.array(z.union([z.number(), z.string(), z.boolean()])),
+    z.custom<TypedArray>(isTypedArray),
+  ]),
 });
 export type TensorJson = z.infer<typeof tensorJsonSchema>;
 export type TensorMapJson = Record<string, TensorJson>;

@@ -18,7 +18,11 @@ const keyName = z
 export const trustChannels = {
   'trust:list': channel<TrustKey[]>()(z.object({})),
   'trust:add': channel<TrustKey>()(
-    z.object({ name: keyName, publicKeyPem: z.string().min(1).max(10_000), role: z.enum(['publisher', 'admin']).default('publisher') }),
+    z.object({
+      name: keyName,
+      publicKeyPem: z.string().min(1).max(10_000),
+      role: z.enum(['publisher', 'admin']).default('publisher'),
+    }),
   ),
   'trust:remove': channel<TrustKey>()(z.object({ name: keyName })),
 };

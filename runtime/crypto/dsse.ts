@@ -27,10 +27,17 @@ export function signEnvelope(envelope: Envelope, privateKey: KeyObject, publicKe
   const payload = Buffer.from(envelope.payload, 'base64');
   const sig = sign(null, pae(envelope.payloadType, payload), privateKey).toString('base64');
   const keyid = keyIdOf(publicKey);
-  return { ...envelope, signatures: [...envelope.signatures.filter((s) => s.keyid !== keyid), { keyid, sig }] };
+  return {
+    ...envelope,
+    signatures: [...envelope.signatures.filter((s) => s.keyid !== keyid), { keyid, sig }],
+  };
 }
 
-export function verifySignature(envelope: Envelope, signature: { sig: string }, publicKey: KeyObject): boolean {
+export function verifySignature(
+  envelope: Envelope,
+  signature: { sig: string },
+  publicKey: KeyObject,
+): boolean {
   try {
     const payload = Buffer.from(envelope.payload, 'base64');
     return verify(null, pae(envelope.payloadType, payload), publicKey, Buffer.from(signature.sig, 'base64'));

@@ -1,9 +1,17 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+} from 'node:crypto';
 import { AirlockError } from '../errors.js';
 
 /** keyid: SHA-256 of the public key's SubjectPublicKeyInfo DER, lower-case hex. */
 export function keyIdOf(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex');
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex');
 }
 
 export function generateSigningKey(): { privateKeyPem: string; publicKeyPem: string; keyId: string } {
@@ -20,10 +28,17 @@ export function parsePublicKey(pem: string, source = 'the public key'): KeyObjec
   try {
     key = createPublicKey(pem);
   } catch (cause) {
-    throw new AirlockError('KEY_INVALID', `${source} is not a PEM public key (${(cause as Error).message}). Use the .pub file written by "airlock keys generate".`, { cause });
+    throw new AirlockError(
+      'KEY_INVALID',
+      `${source} is not a PEM public key (${(cause as Error).message}). Use the .pub file written by "airlock keys generate".`,
+      { cause },
+    );
   }
   if (key.asymmetricKeyType !== 'ed25519') {
-    throw new AirlockError('KEY_INVALID', `${source} is a ${key.asymmetricKeyType ?? 'unknown'} key; Airlock uses Ed25519 keys. Make one with "airlock keys generate".`);
+    throw new AirlockError(
+      'KEY_INVALID',
+      `${source} is a ${key.asymmetricKeyType ?? 'unknown'} key; Airlock uses Ed25519 keys. Make one with "airlock keys generate".`,
+    );
   }
   return key;
 }
@@ -33,10 +48,17 @@ export function parsePrivateKey(pem: string, source = 'the private key'): KeyObj
   try {
     key = createPrivateKey(pem);
   } catch (cause) {
-    throw new AirlockError('KEY_INVALID', `${source} is not a PEM private key (${(cause as Error).message}). Use the .key file written by "airlock keys generate".`, { cause });
+    throw new AirlockError(
+      'KEY_INVALID',
+      `${source} is not a PEM private key (${(cause as Error).message}). Use the .key file written by "airlock keys generate".`,
+      { cause },
+    );
   }
   if (key.asymmetricKeyType !== 'ed25519') {
-    throw new AirlockError('KEY_INVALID', `${source} is a ${key.asymmetricKeyType ?? 'unknown'} key; Airlock signs with Ed25519. Make one with "airlock keys generate".`);
+    throw new AirlockError(
+      'KEY_INVALID',
+      `${source} is a ${key.asymmetricKeyType ?? 'unknown'} key; Airlock signs with Ed25519. Make one with "airlock keys generate".`,
+    );
   }
   return key;
 }

@@ -20,9 +20,16 @@ export interface OpenDatabaseOptions {
 export function openDatabase(file: string, options: OpenDatabaseOptions = {}): Db {
   let db: Db;
   try {
-    db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    db = new Database(file, {
+      readonly: options.readonly ?? false,
+      fileMustExist: options.readonly ?? false,
+    });
   } catch (cause) {
-    throw new AirlockError('DB_CORRUPT', `Cannot open the database ${file}: ${(cause as Error).message}. Check the data directory's permissions and free space.`, { cause });
+    throw new AirlockError(
+      'DB_CORRUPT',
+      `Cannot open the database ${file}: ${(cause as Error).message}. Check the data directory's permissions and free space.`,
+      { cause },
+    );
   }
   try {
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
@@ -33,14 +40,19 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
     db.pragma('foreign_keys = ON');
     const check = db.pragma('quick_check', { simple: true });
     if (check !== 'ok') {
-      throw new AirlockError('DB_CORRUPT', `The database ${file} failed its integrity check (${String(check)}). Restore it from a backup; do not delete it, it holds the audit log.`);
+      throw new AirlockError(
+        'DB_CORRUPT',
+        `The database ${file} failed its integrity check (${String(check)}). Restore it from a backup; do not delete it, it holds the audit log.`,
+      );
     }
     migrate(db, options.migrations ?? MIGRATIONS, file);
     return db;
   } catch (error) {
     db.close();
     if (error instanceof AirlockError) throw error;
-    throw new AirlockError('DB_CORRUPT', `Cannot use the database ${file}: ${(error as Error).message}.`, { cause: error });
+    throw new AirlockError('DB_CORRUPT', `Cannot use the database ${file}: ${(error as Error).message}.`, {
+      cause: error,
+    });
   }
 }
 

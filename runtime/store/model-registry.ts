@@ -58,12 +58,14 @@ export class ModelRegistry {
   }
 
   bySha256(sha256: string): InstalledModel | null {
-    const row = this.db.prepare('SELECT * FROM models WHERE bundle_sha256 = ?').get(sha256) as ModelRow | undefined;
+    const row = this.db.prepare('SELECT * FROM models WHERE bundle_sha256 = ?').get(sha256) as
+      ModelRow | undefined;
     return row ? this.toModel(row) : null;
   }
 
   find(name: string, version: string): InstalledModel | null {
-    const row = this.db.prepare('SELECT * FROM models WHERE name = ? AND version = ?').get(name, version) as ModelRow | undefined;
+    const row = this.db.prepare('SELECT * FROM models WHERE name = ? AND version = ?').get(name, version) as
+      ModelRow | undefined;
     return row ? this.toModel(row) : null;
   }
 
@@ -74,22 +76,39 @@ export class ModelRegistry {
     const version = at > 0 ? ref.slice(at + 1) : null;
     if (version) {
       const m = this.find(name, version);
-      if (!m) throw new AirlockError('MODEL_NOT_FOUND', `Model ${name}@${version} is not installed. "airlock models" lists what is.`, { details: { ref } });
+      if (!m)
+        throw new AirlockError(
+          'MODEL_NOT_FOUND',
+          `Model ${name}@${version} is not installed. "airlock models" lists what is.`,
+          { details: { ref } },
+        );
       return m;
     }
     const rows = this.db.prepare('SELECT * FROM models WHERE name = ?').all(name) as ModelRow[];
     rows.sort((a, b) => semver.rcompare(a.version, b.version));
     const versions = rows.map((r) => this.toModel(r));
-    if (versions.length === 0) throw new AirlockError('MODEL_NOT_FOUND', `No model named "${name}" is installed. "airlock models" lists what is; import its bundle first.`, { details: { ref } });
+    if (versions.length === 0)
+      throw new AirlockError(
+        'MODEL_NOT_FOUND',
+        `No model named "${name}" is installed. "airlock models" lists what is; import its bundle first.`,
+        { details: { ref } },
+      );
     const enabled = versions.find((m) => m.enabled);
     if (!enabled) {
-      throw new AirlockError('MODEL_DISABLED', `Every installed version of "${name}" is disabled (${versions[0]!.disabledReason ?? 'by an admin'}).`, { details: { ref } });
+      throw new AirlockError(
+        'MODEL_DISABLED',
+        `Every installed version of "${name}" is disabled (${versions[0]!.disabledReason ?? 'by an admin'}).`,
+        { details: { ref } },
+      );
     }
     return enabled;
   }
 
   highWater(name: string): string | null {
-    return (this.db.prepare('SELECT version FROM version_high_water WHERE name = ?').pluck().get(name) as string | undefined) ?? null;
+    return (
+      (this.db.prepare('SELECT version FROM version_high_water WHERE name = ?').pluck().get(name) as
+        string | undefined) ?? null
+    );
   }
 
   insert(model: NewModel, installedBy: string, now: Date): void {
@@ -99,13 +118,26 @@ export class ModelRegistry {
         `INSERT INTO models (name, version, bundle_sha256, card, envelope, signers, installed_at, installed_by)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(card.name, card.version, model.bundleSha256, JSON.stringify(card), JSON.stringify(model.envelope), JSON.stringify(model.signers), now.toISOString(), installedBy);
-    const insertFile = this.db.prepare('INSERT INTO model_files (name, version, path, sha256, size) VALUES (?, ?, ?, ?, ?)');
+      .run(
+        card.name,
+        card.version,
+        model.bundleSha256,
+        JSON.stringify(card),
+        JSON.stringify(model.envelope),
+        JSON.stringify(model.signers),
+        now.toISOString(),
+        installedBy,
+      );
+    const insertFile = this.db.prepare(
+      'INSERT INTO model_files (name, version, path, sha256, size) VALUES (?, ?, ?, ?, ?)',
+    );
     for (const f of model.files) insertFile.run(card.name, card.version, f.path, f.sha256, f.size);
     const hwm = this.highWater(card.name);
     if (!hwm || semver.gt(card.version, hwm)) {
       this.db
-        .prepare('INSERT INTO version_high_water (name, version, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at')
+        .prepare(
+          'INSERT INTO version_high_water (name, version, updated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET version = excluded.version, updated_at = excluded.updated_at',
+        )
         .run(card.name, card.version, now.toISOString());
     }
   }

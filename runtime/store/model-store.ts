@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Db } from '../db/database.js';
@@ -92,17 +101,21 @@ export class ModelStore {
       rmSync(join(this.paths.staging, name), { recursive: true, force: true });
       staging += 1;
     }
-    const blobs = this.db.transaction(() => {
-      const referenced = new Set(this.db.prepare('SELECT DISTINCT sha256 FROM model_files').pluck().all() as string[]);
-      let removed = 0;
-      for (const name of readdirSync(this.paths.blobs)) {
-        if (!referenced.has(name)) {
-          rmSync(join(this.paths.blobs, name), { force: true });
-          removed += 1;
+    const blobs = this.db
+      .transaction(() => {
+        const referenced = new Set(
+          this.db.prepare('SELECT DISTINCT sha256 FROM model_files').pluck().all() as string[],
+        );
+        let removed = 0;
+        for (const name of readdirSync(this.paths.blobs)) {
+          if (!referenced.has(name)) {
+            rmSync(join(this.paths.blobs, name), { force: true });
+            removed += 1;
+          }
         }
-      }
-      return removed;
-    }).immediate();
+        return removed;
+      })
+      .immediate();
     return { staging, blobs };
   }
 }

@@ -49,22 +49,34 @@ export class TrustStore {
   publisherKeys(): Map<string, ResolvedKey> {
     const map = new Map<string, ResolvedKey>();
     for (const k of this.list()) {
-      if (k.role === 'publisher') map.set(k.keyId, { ...k, key: parsePublicKey(k.publicKeyPem, `trusted key "${k.name}"`) });
+      if (k.role === 'publisher')
+        map.set(k.keyId, { ...k, key: parsePublicKey(k.publicKeyPem, `trusted key "${k.name}"`) });
     }
     return map;
   }
 
   /** Validates and inserts; the caller wraps this and its audit record in one transaction. */
-  add(input: { name: string; publicKeyPem: string; role: 'publisher' | 'admin' }, addedBy: string, now: Date): TrustKey {
+  add(
+    input: { name: string; publicKeyPem: string; role: 'publisher' | 'admin' },
+    addedBy: string,
+    now: Date,
+  ): TrustKey {
     const key = parsePublicKey(input.publicKeyPem, `the public key for "${input.name}"`);
     const keyId = keyIdOf(key);
     const byName = this.get(input.name);
     if (byName) {
-      throw new AirlockError('KEY_EXISTS', `A trusted key named "${input.name}" already exists (key id ${byName.keyId.slice(0, 16)}…). Remove it first or choose another name.`, { details: { name: input.name } });
+      throw new AirlockError(
+        'KEY_EXISTS',
+        `A trusted key named "${input.name}" already exists (key id ${byName.keyId.slice(0, 16)}…). Remove it first or choose another name.`,
+        { details: { name: input.name } },
+      );
     }
-    const byId = this.db.prepare('SELECT name FROM trust_keys WHERE key_id = ?').get(keyId) as { name: string } | undefined;
+    const byId = this.db.prepare('SELECT name FROM trust_keys WHERE key_id = ?').get(keyId) as
+      { name: string } | undefined;
     if (byId) {
-      throw new AirlockError('KEY_EXISTS', `This key is already trusted under the name "${byId.name}".`, { details: { name: byId.name, keyId } });
+      throw new AirlockError('KEY_EXISTS', `This key is already trusted under the name "${byId.name}".`, {
+        details: { name: byId.name, keyId },
+      });
     }
     const row: KeyRow = {
       name: input.name,
@@ -75,7 +87,9 @@ export class TrustStore {
       added_by: addedBy,
     };
     this.db
-      .prepare('INSERT INTO trust_keys (name, key_id, public_key_pem, role, added_at, added_by) VALUES (@name, @key_id, @public_key_pem, @role, @added_at, @added_by)')
+      .prepare(
+        'INSERT INTO trust_keys (name, key_id, public_key_pem, role, added_at, added_by) VALUES (@name, @key_id, @public_key_pem, @role, @added_at, @added_by)',
+      )
       .run(row);
     return toKey(row);
   }
@@ -83,7 +97,11 @@ export class TrustStore {
   remove(name: string): TrustKey {
     const existing = this.get(name);
     if (!existing) {
-      throw new AirlockError('KEY_NOT_FOUND', `No trusted key is named "${name}". "airlock trust list" shows the names.`, { details: { name } });
+      throw new AirlockError(
+        'KEY_NOT_FOUND',
+        `No trusted key is named "${name}". "airlock trust list" shows the names.`,
+        { details: { name } },
+      );
     }
     this.db.prepare('DELETE FROM trust_keys WHERE name = ?').run(name);
     return existing;

@@ -6,7 +6,10 @@ export function sha256Hex(data: string | Uint8Array): string {
 }
 
 /** Streams a file through SHA-256; memory stays flat whatever the size. */
-export async function sha256File(path: string, signal?: AbortSignal): Promise<{ sha256: string; size: number }> {
+export async function sha256File(
+  path: string,
+  signal?: AbortSignal,
+): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256');
   let size = 0;
   const stream = createReadStream(path, { highWaterMark: 1 << 20, ...(signal ? { signal } : {}) });

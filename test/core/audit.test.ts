@@ -45,7 +45,11 @@ describe('audit chain', () => {
     for (let i = 1; i < records.length; i++) expect(records[i]!.prevHash).toBe(records[i - 1]!.hash);
     expect(
       // Record 1 is the engine announcing the installation's signing key (issue 5).
-      records.every((r) => r.installation === env.airlock.installationId && (r.source === testActor.source || r.action === 'audit.key.create')),
+      records.every(
+        (r) =>
+          r.installation === env.airlock.installationId &&
+          (r.source === testActor.source || r.action === 'audit.key.create'),
+      ),
     ).toBe(true);
     const report = env.airlock.audit.verify();
     expect(report).toMatchObject({

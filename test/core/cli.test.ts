@@ -158,7 +158,10 @@ describe('the airlock command (publisher to operator)', () => {
     // ppocr-rec, ppocr-cls, ppocr-det and the ppocr pipeline bundle.
     expect(doc.imported.installed).toBe(4);
     expect(doc.inference.probabilities).toHaveLength(2);
-    expect(doc.ocr.lines.map((l: { text: string }) => l.text.replace(/\s+/g, '').toUpperCase())).toEqual(['AIRLOCK2026', 'OFFLINEINFERENCE']);
+    expect(doc.ocr.lines.map((l: { text: string }) => l.text.replace(/\s+/g, '').toUpperCase())).toEqual([
+      'AIRLOCK2026',
+      'OFFLINEINFERENCE',
+    ]);
     expect(doc.audit.ok).toBe(true);
   });
 });

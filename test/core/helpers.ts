@@ -142,9 +142,7 @@ export function envelopeOf(entries: readonly TarEntry[]): Envelope {
   return JSON.parse(entries.find((e) => e.name === 'envelope.json')!.data!.toString('utf8')) as Envelope;
 }
 
-export function statementOf(
-  envelope: Envelope,
-): Record<string, unknown> & {
+export function statementOf(envelope: Envelope): Record<string, unknown> & {
   subject: { name: string; digest: { sha256: string }; annotations: { size: number } }[];
   predicate: Record<string, unknown>;
 } {

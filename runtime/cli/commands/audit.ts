@@ -12,7 +12,9 @@ export const auditCommands: Command[] = [
     async run(ctx) {
       const report = await call(ctx.handlers!, 'audit:verify', {}, ctx);
       return {
-        json: report.ok ? report : { error: { code: 'AUDIT_CHAIN_BROKEN', message: report.firstBroken!.reason }, report },
+        json: report.ok
+          ? report
+          : { error: { code: 'AUDIT_CHAIN_BROKEN', message: report.firstBroken!.reason }, report },
         text: report.ok
           ? `Audit chain intact: ${report.count} records, head ${report.headHash}.`
           : `AUDIT CHAIN BROKEN at record ${report.firstBroken!.seq}: ${report.firstBroken!.reason}. ${report.count} records before it verify. Keep this database as evidence.`,
@@ -32,13 +34,17 @@ export const auditCommands: Command[] = [
     dataDir: true,
     async run(ctx) {
       const limit = Number(str(ctx, 'limit') ?? 50);
-      if (!Number.isInteger(limit) || limit < 1) throw new AirlockError('USAGE', '--limit must be a positive whole number.');
+      if (!Number.isInteger(limit) || limit < 1)
+        throw new AirlockError('USAGE', '--limit must be a positive whole number.');
       const action = str(ctx, 'action');
       const records = await call(ctx.handlers!, 'audit:list', { limit, ...(action ? { action } : {}) }, ctx);
       const text = records
         .slice()
         .reverse()
-        .map((r) => `${String(r.seq).padStart(6)} ${r.ts} ${r.actor.padEnd(12)} ${r.outcome.padEnd(7)} ${r.action.padEnd(18)} ${r.target}`)
+        .map(
+          (r) =>
+            `${String(r.seq).padStart(6)} ${r.ts} ${r.actor.padEnd(12)} ${r.outcome.padEnd(7)} ${r.action.padEnd(18)} ${r.target}`,
+        )
         .join('\n');
       return { json: records, text: text || 'The audit log is empty.' };
     },

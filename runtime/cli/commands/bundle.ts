@@ -8,7 +8,8 @@ import { str, type Command } from '../command.js';
 
 function describeCard(b: Pick<BundleInspection, 'card' | 'files' | 'signatures'>): string {
   const c = b.card;
-  const io = (specs: typeof c.inputs) => specs.map((s) => `${s.name}: ${s.type}[${s.shape.join(', ')}]`).join(', ');
+  const io = (specs: typeof c.inputs) =>
+    specs.map((s) => `${s.name}: ${s.type}[${s.shape.join(', ')}]`).join(', ');
   return [
     `${c.name}@${c.version}  (${c.task}, ${c.license})`,
     `  publisher  ${c.publisher}`,
@@ -19,7 +20,10 @@ function describeCard(b: Pick<BundleInspection, 'card' | 'files' | 'signatures'>
     `  files`,
     ...b.files.map((f) => `    ${f.path.padEnd(28)} ${String(f.size).padStart(12)} B  sha256 ${f.sha256}`),
     `  signatures ${b.signatures.length === 0 ? 'none' : ''}`,
-    ...b.signatures.map((s) => `    ${s.keyId}  ${s.trustedAs ? `trusted as "${s.trustedAs}", ${s.valid ? 'valid' : 'INVALID'}` : 'key not in this trust store'}`),
+    ...b.signatures.map(
+      (s) =>
+        `    ${s.keyId}  ${s.trustedAs ? `trusted as "${s.trustedAs}", ${s.valid ? 'valid' : 'INVALID'}` : 'key not in this trust store'}`,
+    ),
   ].join('\n');
 }
 
@@ -39,8 +43,14 @@ export const bundleCommands: Command[] = [
       model: { type: 'string', description: 'the ONNX model file' },
       name: { type: 'string', description: 'model name (lower-case letters, digits, . _ -)' },
       version: { type: 'string', description: 'semantic version, e.g. 1.0.0' },
-      labels: { type: 'string', description: 'optional labels file (one label per line), shipped as labels.txt' },
-      card: { type: 'string', description: 'optional JSON file with card fields (description, license, task, publisher, ...)' },
+      labels: {
+        type: 'string',
+        description: 'optional labels file (one label per line), shipped as labels.txt',
+      },
+      card: {
+        type: 'string',
+        description: 'optional JSON file with card fields (description, license, task, publisher, ...)',
+      },
       expires: { type: 'string', description: 'optional expiry, ISO 8601' },
       publisher: { type: 'string', description: 'publisher name shown in the card' },
       file: { type: 'string', multiple: true, description: 'extra payload file as NAME=PATH (repeatable)' },
@@ -50,16 +60,38 @@ export const bundleCommands: Command[] = [
     dataDir: false,
     async run(ctx) {
       const [model, name, version, out] = ['model', 'name', 'version', 'out'].map((k) => str(ctx, k));
-      if (!model || !name || !version || !out) throw new AirlockError('USAGE', '"airlock bundle create" needs --model, --name, --version and --out.');
+      if (!model || !name || !version || !out)
+        throw new AirlockError(
+          'USAGE',
+          '"airlock bundle create" needs --model, --name, --version and --out.',
+        );
       const extraFiles: Record<string, string> = {};
       for (const spec of (ctx.values['file'] as string[] | undefined) ?? []) {
         const eq = spec.indexOf('=');
         if (eq <= 0) throw new AirlockError('USAGE', `--file "${spec}" must be NAME=PATH.`);
         extraFiles[spec.slice(0, eq)] = spec.slice(eq + 1);
       }
-      const created = await createBundle({ model, name, version, out, labels: str(ctx, 'labels'), card: str(ctx, 'card'), expires: str(ctx, 'expires'), publisher: str(ctx, 'publisher'), extraFiles });
+      const created = await createBundle({
+        model,
+        name,
+        version,
+        out,
+        labels: str(ctx, 'labels'),
+        card: str(ctx, 'card'),
+        expires: str(ctx, 'expires'),
+        publisher: str(ctx, 'publisher'),
+        extraFiles,
+      });
       return {
-        json: { path: created.path, card: created.card, files: created.statement.subject.map((s) => ({ path: s.name, size: s.annotations.size, sha256: s.digest.sha256 })) },
+        json: {
+          path: created.path,
+          card: created.card,
+          files: created.statement.subject.map((s) => ({
+            path: s.name,
+            size: s.annotations.size,
+            sha256: s.digest.sha256,
+          })),
+        },
         text: `Wrote ${created.path} (unsigned). Sign it with "airlock bundle sign ${created.path} --key KEYFILE".`,
       };
     },
@@ -78,10 +110,15 @@ export const bundleCommands: Command[] = [
       try {
         pem = await readFile(keyFile, 'utf8');
       } catch (cause) {
-        throw new AirlockError('NOT_FOUND', `Cannot read ${keyFile}: ${(cause as Error).message}.`, { cause });
+        throw new AirlockError('NOT_FOUND', `Cannot read ${keyFile}: ${(cause as Error).message}.`, {
+          cause,
+        });
       }
       const signed = await signBundle(ctx.positionals[0]!, pem);
-      return { json: { path: ctx.positionals[0], ...signed }, text: `Signed ${ctx.positionals[0]} with key ${signed.keyId} (${signed.signatures} signature(s) now).` };
+      return {
+        json: { path: ctx.positionals[0], ...signed },
+        text: `Signed ${ctx.positionals[0]} with key ${signed.keyId} (${signed.signatures} signature(s) now).`,
+      };
     },
   },
   {
@@ -92,13 +129,16 @@ export const bundleCommands: Command[] = [
     dataDir: false,
     async run(ctx) {
       const info = await inspectBundle(ctx.positionals[0]!);
-      return { json: info, text: `${info.path} (${info.size} bytes, sha256 ${info.sha256})\n${describeCard(info)}` };
+      return {
+        json: info,
+        text: `${info.path} (${info.size} bytes, sha256 ${info.sha256})\n${describeCard(info)}`,
+      };
     },
   },
   {
     name: 'bundle verify',
     args: 'FILE.airlock',
-    summary: 'Run every check against this facility\'s trust store, without installing.',
+    summary: "Run every check against this facility's trust store, without installing.",
     positionals: [1, 1],
     dataDir: true,
     async run(ctx) {

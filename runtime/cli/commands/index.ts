@@ -1,7 +1,7 @@
 import type { Command } from '../command.js';
 import { auditCommands } from './audit.js';
-import { benchCommands } from './bench.js';
 import { batchCommands } from './batch.js';
+import { benchCommands } from './bench.js';
 import { auditExportCommands } from './audit-export.js';
 import { usersCommands } from './users.js';
 import { bundleCommands } from './bundle.js';

@@ -18,8 +18,10 @@ export const keysCommands: Command[] = [
     async run(ctx) {
       const out = str(ctx, 'out');
       const name = str(ctx, 'name');
-      if (!out || !name) throw new AirlockError('USAGE', '"airlock keys generate" needs --out DIR and --name NAME.');
-      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) throw new AirlockError('USAGE', `--name "${name}" may hold only letters, digits, ".", "_" and "-".`);
+      if (!out || !name)
+        throw new AirlockError('USAGE', '"airlock keys generate" needs --out DIR and --name NAME.');
+      if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name))
+        throw new AirlockError('USAGE', `--name "${name}" may hold only letters, digits, ".", "_" and "-".`);
       const pair = generateSigningKey();
       await mkdir(out, { recursive: true });
       const keyFile = join(out, `${name}.key`);
@@ -28,7 +30,11 @@ export const keysCommands: Command[] = [
         // wx: never overwrite an existing private key.
         await writeFile(keyFile, pair.privateKeyPem, { mode: 0o600, flag: 'wx' });
       } catch (cause) {
-        throw new AirlockError('KEY_EXISTS', `${keyFile} already exists; it was left untouched. Choose another --name or folder.`, { cause });
+        throw new AirlockError(
+          'KEY_EXISTS',
+          `${keyFile} already exists; it was left untouched. Choose another --name or folder.`,
+          { cause },
+        );
       }
       await chmod(keyFile, 0o600);
       await writeFile(pubFile, pair.publicKeyPem, { mode: 0o644 });

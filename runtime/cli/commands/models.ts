@@ -15,17 +15,27 @@ import { z } from 'zod';
 import { describeApplied, parseRunConfig } from '../run-config.js';
 
 /** Reads a JSON tensor map, or a .npy file for a model with one input. */
-export async function readInputFile(file: string, handlers: Handlers, ctx: CallContext, ref: string): Promise<TensorMapJson> {
+export async function readInputFile(
+  file: string,
+  handlers: Handlers,
+  ctx: CallContext,
+  ref: string,
+): Promise<TensorMapJson> {
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
   } catch (cause) {
-    throw new AirlockError('NOT_FOUND', `Cannot read input file ${file}: ${(cause as Error).message}.`, { cause });
+    throw new AirlockError('NOT_FOUND', `Cannot read input file ${file}: ${(cause as Error).message}.`, {
+      cause,
+    });
   }
   if (extname(file).toLowerCase() === '.npy') {
     const model = await call(handlers, 'models:get', { ref }, ctx);
     if (model.card.inputs.length !== 1) {
-      throw new AirlockError('INPUT_NAME_MISMATCH', `A .npy file feeds a model with one input; ${ref} has ${model.card.inputs.length} (${model.card.inputs.map((i) => i.name).join(', ')}). Use a JSON input file naming each.`);
+      throw new AirlockError(
+        'INPUT_NAME_MISMATCH',
+        `A .npy file feeds a model with one input; ${ref} has ${model.card.inputs.length} (${model.card.inputs.map((i) => i.name).join(', ')}). Use a JSON input file naming each.`,
+      );
     }
     return { [model.card.inputs[0]!.name]: parseNpy(bytes) };
   }
@@ -33,11 +43,18 @@ export async function readInputFile(file: string, handlers: Handlers, ctx: CallC
   try {
     json = JSON.parse(bytes.toString('utf8'));
   } catch (cause) {
-    throw new AirlockError('INPUT_INVALID', `${file} is not JSON (${(cause as Error).message}). Inputs are {"<input name>": {"type": "float32", "dims": [1, 3], "data": [...]}} or a .npy file.`, { cause });
+    throw new AirlockError(
+      'INPUT_INVALID',
+      `${file} is not JSON (${(cause as Error).message}). Inputs are {"<input name>": {"type": "float32", "dims": [1, 3], "data": [...]}} or a .npy file.`,
+      { cause },
+    );
   }
   const parsed = tensorMapSchema.safeParse(json);
   if (!parsed.success) {
-    throw new AirlockError('INPUT_INVALID', `${file} is not an input map: ${z.prettifyError(parsed.error)}. Expected {"<input name>": {"type": "float32", "dims": [1, 3], "data": [...]}}.`);
+    throw new AirlockError(
+      'INPUT_INVALID',
+      `${file} is not an input map: ${z.prettifyError(parsed.error)}. Expected {"<input name>": {"type": "float32", "dims": [1, 3], "data": [...]}}.`,
+    );
   }
   return parsed.data;
 }
@@ -51,7 +68,12 @@ export const modelsCommands: Command[] = [
     dataDir: true,
     async run(ctx) {
       // The bar on a terminal: the engine's progress events go to the CLI's reporter.
-      const report = await call(ctx.handlers!, 'models:import', { path: ctx.positionals[0], operationId: randomUUID() }, { actor: ctx.actor, signal: ctx.signal, onProgress: ctx.progress });
+      const report = await call(
+        ctx.handlers!,
+        'models:import',
+        { path: ctx.positionals[0], operationId: randomUUID() },
+        { actor: ctx.actor, signal: ctx.signal, onProgress: ctx.progress },
+      );
       const lines = report.items.map((i) =>
         i.outcome === 'rejected'
           ? `REFUSED    ${i.path}: [${i.error?.code}] ${i.error?.message}`
@@ -74,18 +96,34 @@ export const modelsCommands: Command[] = [
     dataDir: true,
     async run(ctx) {
       const models = await call(ctx.handlers!, 'models:list', {}, ctx);
-      const text = models.length === 0 ? 'No models installed. Import a bundle with "airlock import PATH".' : models.map((m) => `${`${m.name}@${m.version}`.padEnd(36)} ${m.card.task.padEnd(16)} ${m.enabled ? 'enabled ' : 'DISABLED'} signed by ${m.signers.join(', ')}; installed ${m.installedAt}`).join('\n');
+      const text =
+        models.length === 0
+          ? 'No models installed. Import a bundle with "airlock import PATH".'
+          : models
+              .map(
+                (m) =>
+                  `${`${m.name}@${m.version}`.padEnd(36)} ${m.card.task.padEnd(16)} ${m.enabled ? 'enabled ' : 'DISABLED'} signed by ${m.signers.join(', ')}; installed ${m.installedAt}`,
+              )
+              .join('\n');
       return { json: models, text };
     },
   },
   {
     name: 'run',
     args: 'NAME[@VERSION] --input FILE [--output FILE]',
-    summary: 'Run a model on an image (PNG, JPEG, WebP...), a JSON tensor map or a .npy file; outputs as JSON, plus the readable result when the card declares post-processing.',
+    summary:
+      'Run a model on an image (PNG, JPEG, WebP...), a JSON tensor map or a .npy file; outputs as JSON, plus the readable result when the card declares post-processing.',
     options: {
-      input: { type: 'string', description: 'input file: an image, a JSON tensor map, or .npy for a single-input model' },
+      input: {
+        type: 'string',
+        description: 'input file: an image, a JSON tensor map, or .npy for a single-input model',
+      },
       output: { type: 'string', description: 'write the outputs (JSON) here instead of stdout' },
-      config: { type: 'string', description: 'session config: latency | throughput (the tuned choice), default (onnxruntime defaults), or a JSON object; default: the tuned latency choice for this machine' },
+      config: {
+        type: 'string',
+        description:
+          'session config: latency | throughput (the tuned choice), default (onnxruntime defaults), or a JSON object; default: the tuned latency choice for this machine',
+      },
     },
     positionals: [1, 1],
     dataDir: true,
@@ -95,12 +133,18 @@ export const modelsCommands: Command[] = [
       const ref = ctx.positionals[0]!;
       // Images go to the engine by path: it decodes them and applies the card's pre-processing.
       const config = parseRunConfig(str(ctx, 'config'));
-      const request = isImageFile(input) ? { model: ref, image: { path: resolve(input) }, config } : { model: ref, inputs: await readInputFile(input, ctx.handlers!, ctx, ref), config };
+      const request = isImageFile(input)
+        ? { model: ref, image: { path: resolve(input) }, config }
+        : { model: ref, inputs: await readInputFile(input, ctx.handlers!, ctx, ref), config };
       const result = await call(ctx.handlers!, 'inference:run', request, ctx);
       if (result.config?.note) ctx.log(`note: ${result.config.note}`);
       const outputs = toPlainJson(result.outputs);
       const output = str(ctx, 'output');
-      if (output) await writeFile(output, JSON.stringify(result.result ? { result: result.result, outputs } : outputs) + '\n');
+      if (output)
+        await writeFile(
+          output,
+          JSON.stringify(result.result ? { result: result.result, outputs } : outputs) + '\n',
+        );
       const summary = `${result.model}@${result.version} on ${result.provider} in ${result.latencyMs.toFixed(2)} ms${result.config ? ` (config: ${describeApplied(result.config)})` : ''}`;
       const elements = Object.values(outputs).reduce((n, t) => n + t.data.length, 0);
       const text = result.result
@@ -109,9 +153,21 @@ export const modelsCommands: Command[] = [
           ? `${summary}; outputs written to ${output}`
           : elements <= 1000
             ? `${JSON.stringify(outputs)}\n${summary}`
-            : `${summary}; ${Object.entries(outputs).map(([k, t]) => `${k}: ${t.type}[${t.dims.join(', ')}]`).join(', ')} (${elements} values: use --output FILE to save them)`;
+            : `${summary}; ${Object.entries(outputs)
+                .map(([k, t]) => `${k}: ${t.type}[${t.dims.join(', ')}]`)
+                .join(', ')} (${elements} values: use --output FILE to save them)`;
       return {
-        json: { model: result.model, version: result.version, provider: result.provider, latencyMs: result.latencyMs, ...(result.config ? { config: result.config } : {}), inputDigest: result.inputDigest, outputDigest: result.outputDigest, ...(result.result ? { result: result.result } : {}), ...(output ? { outputFile: output } : { outputs }) },
+        json: {
+          model: result.model,
+          version: result.version,
+          provider: result.provider,
+          latencyMs: result.latencyMs,
+          ...(result.config ? { config: result.config } : {}),
+          inputDigest: result.inputDigest,
+          outputDigest: result.outputDigest,
+          ...(result.result ? { result: result.result } : {}),
+          ...(output ? { outputFile: output } : { outputs }),
+        },
         text,
       };
     },

@@ -10,7 +10,11 @@ export const trustCommands: Command[] = [
     summary: 'Trust a publisher public key under a name (audited).',
     options: {
       name: { type: 'string', description: 'name for the key in the trust store' },
-      role: { type: 'string', description: 'publisher (signs bundles, the default) or admin (signs the facility policy and revocation lists)' },
+      role: {
+        type: 'string',
+        description:
+          'publisher (signs bundles, the default) or admin (signs the facility policy and revocation lists)',
+      },
     },
     positionals: [1, 1],
     dataDir: true,
@@ -24,8 +28,17 @@ export const trustCommands: Command[] = [
       } catch (cause) {
         throw new AirlockError('NOT_FOUND', `Cannot read ${file}: ${(cause as Error).message}.`, { cause });
       }
-      const key = await call(ctx.handlers!, 'trust:add', { name, publicKeyPem: pem, role: str(ctx, 'role') ?? 'publisher' }, ctx);
-      return { json: key, text: `Trusted "${key.name}" (${key.role}, key id ${key.keyId}).`, audit: { keyId: key.keyId } };
+      const key = await call(
+        ctx.handlers!,
+        'trust:add',
+        { name, publicKeyPem: pem, role: str(ctx, 'role') ?? 'publisher' },
+        ctx,
+      );
+      return {
+        json: key,
+        text: `Trusted "${key.name}" (${key.role}, key id ${key.keyId}).`,
+        audit: { keyId: key.keyId },
+      };
     },
   },
   {
@@ -36,7 +49,15 @@ export const trustCommands: Command[] = [
     dataDir: true,
     async run(ctx) {
       const keys = await call(ctx.handlers!, 'trust:list', {}, ctx);
-      const text = keys.length === 0 ? 'No trusted keys. Add one with "airlock trust add PUBFILE --name NAME".' : keys.map((k) => `${k.name.padEnd(24)} ${k.role.padEnd(9)} ${k.keyId}  added ${k.addedAt} by ${k.addedBy}`).join('\n');
+      const text =
+        keys.length === 0
+          ? 'No trusted keys. Add one with "airlock trust add PUBFILE --name NAME".'
+          : keys
+              .map(
+                (k) =>
+                  `${k.name.padEnd(24)} ${k.role.padEnd(9)} ${k.keyId}  added ${k.addedAt} by ${k.addedBy}`,
+              )
+              .join('\n');
       return { json: keys, text };
     },
   },

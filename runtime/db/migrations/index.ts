@@ -15,4 +15,13 @@ export interface Migration {
   up(db: Database.Database): void;
 }
 
-export const MIGRATIONS: readonly Migration[] = [migration0010, migration0020, migration0030, migration0040, migration0060, migration0070, migration0080, migration0090];
+export const MIGRATIONS: readonly Migration[] = [
+  migration0010,
+  migration0020,
+  migration0030,
+  migration0040,
+  migration0060,
+  migration0070,
+  migration0080,
+  migration0090,
+];
