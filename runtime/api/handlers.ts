@@ -15,6 +15,7 @@ import { runImageTuned } from './tuned-image.js';
 import { createPolicyHandlers } from './policy-handlers.js';
 import { createMediaHandlers } from './media-handlers.js';
 import { createJobsHandlers } from '../jobs/handlers.js';
+import { createModelsAdminHandlers } from './models-handlers.js';
 
 export type Handler<K extends ChannelName> = (
   request: ParsedRequest<K>,
@@ -57,6 +58,7 @@ function createAllHandlers(airlock: Airlock): Handlers {
     ...createMediaHandlers(airlock),
     ...createHardwareHandlers(airlock),
     ...createBenchHandlers(airlock),
+    ...createModelsAdminHandlers(airlock),
     'system:info': async () => ({
       version: VERSION,
       dataDir: airlock.paths.root,

@@ -31,6 +31,11 @@ export const CHANNEL_ACCESS: Partial<Record<ChannelName, Access>> & Record<strin
   'models:list': 'signed-in',
   'models:get': 'signed-in',
   'models:import': ADMIN,
+  'models:disable': ADMIN,
+  'models:enable': ADMIN,
+  'models:remove': ADMIN,
+  // Listing drives is needed by everyone who reads from or writes to a stick (auditors export).
+  'media:list': 'signed-in',
   'inference:run': OPERATE,
   'hardware:probe': OPERATE,
   'hardware:get': 'signed-in',

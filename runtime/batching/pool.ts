@@ -113,6 +113,18 @@ export class BatchingPool {
     return batcher.submit(inputs, options.signal);
   }
 
+  /** Closes the workers serving a graph file (after its model was disabled or removed). */
+  async forget(fileSha256: string): Promise<void> {
+    const gone: Promise<Entry>[] = [];
+    for (const [key, entry] of this.entries) {
+      if (key.startsWith(`${fileSha256}|`)) {
+        this.entries.delete(key);
+        gone.push(entry);
+      }
+    }
+    await Promise.allSettled(gone.map(async (e) => this.closeEntry(await e)));
+  }
+
   async close(): Promise<void> {
     const all = [...this.entries.values()];
     this.entries.clear();

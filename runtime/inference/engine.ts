@@ -144,6 +144,18 @@ export class InferenceEngine {
     };
   }
 
+  /** Releases the sessions of one installed bundle (after its model was disabled or removed). */
+  async forget(bundleSha256: string): Promise<void> {
+    const gone: Promise<CachedSession>[] = [];
+    for (const [key, entry] of this.sessions) {
+      if (key.startsWith(`${bundleSha256}|`)) {
+        this.sessions.delete(key);
+        gone.push(entry);
+      }
+    }
+    await Promise.allSettled(gone.map(async (s) => (await s).session.release()));
+  }
+
   async close(): Promise<void> {
     const all = [...this.sessions.values()];
     this.sessions.clear();

@@ -66,7 +66,13 @@ function adminThreshold(airlock: Airlock): number {
 }
 
 /** Runs `work`; a refusal is audited under `action` with its reason before it is thrown on. */
-function auditedRefusal<T>(airlock: Airlock, actor: Actor, action: string, target: string, work: () => T): T {
+export function auditedRefusal<T>(
+  airlock: Airlock,
+  actor: Actor,
+  action: string,
+  target: string,
+  work: () => T,
+): T {
   try {
     return work();
   } catch (error) {

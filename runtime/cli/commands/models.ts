@@ -109,6 +109,48 @@ export const modelsCommands: Command[] = [
     },
   },
   {
+    name: 'models disable',
+    args: 'NAME@VERSION --reason TEXT',
+    summary: 'Stop a model version from running (admin); it stays installed and the reason is audited.',
+    options: { reason: { type: 'string', description: 'why (recorded in the audit log)' } },
+    positionals: [1, 1],
+    dataDir: true,
+    async run(ctx) {
+      const reason = str(ctx, 'reason');
+      if (!reason)
+        throw new AirlockError('USAGE', '"airlock models disable" needs --reason TEXT (it is audited).');
+      const m = await call(ctx.handlers!, 'models:disable', { ref: ctx.positionals[0]!, reason }, ctx);
+      return { json: m, text: `Disabled ${m.name}@${m.version} (${m.disabledReason})` };
+    },
+  },
+  {
+    name: 'models enable',
+    args: 'NAME@VERSION',
+    summary:
+      'Let a disabled model version run again (admin), after re-checking its signatures against the current trust store, policy and revocations.',
+    positionals: [1, 1],
+    dataDir: true,
+    async run(ctx) {
+      const m = await call(ctx.handlers!, 'models:enable', { ref: ctx.positionals[0]! }, ctx);
+      return { json: m, text: `Enabled ${m.name}@${m.version}.` };
+    },
+  },
+  {
+    name: 'models remove',
+    args: 'NAME@VERSION',
+    summary:
+      'Uninstall a model version (admin): its files leave the store; the highest version ever installed is kept for rollback protection.',
+    positionals: [1, 1],
+    dataDir: true,
+    async run(ctx) {
+      const r = await call(ctx.handlers!, 'models:remove', { ref: ctx.positionals[0]! }, ctx);
+      return {
+        json: r,
+        text: `Removed ${r.name}@${r.version} (${r.blobsRemoved} file(s), ${(r.bytesFreed / 1048576).toFixed(1)} MiB freed). Versions below ${r.highWater} stay refused as rollbacks.`,
+      };
+    },
+  },
+  {
     name: 'run',
     args: 'NAME[@VERSION] --input FILE [--output FILE]',
     summary:
