@@ -267,6 +267,36 @@ describe.skipIf(skipReason !== null)('desktop UI in Chromium against the real en
     await screenshot(page, 'benchmark');
   }, 180_000);
 
+  it('Models: the chosen configuration shows; an admin disables with a reason and enables again', async () => {
+    const { page, server } = h;
+    await page.getByTestId('nav-models').click();
+    await page.getByRole('option', { name: /ppocr-cls/ }).click();
+    const detail = page.getByTestId('model-detail');
+    await expect.poll(() => detail.textContent()).toContain('ppocr-cls 2.0.0');
+    await expect.poll(() => page.locator('main').textContent()).toMatch(/latency: cpu/);
+    await page.getByTestId('model-manage').getByRole('button', { name: 'Disable…' }).click();
+    await page.getByLabel('Reason for disabling').fill('line 3 recalibration');
+    await page
+      .getByTestId('model-manage')
+      .getByRole('button', { name: /^Disable ppocr-cls/ })
+      .click();
+    await expect.poll(() => detail.textContent()).toContain('disabled — by admin: line 3 recalibration');
+    expect((await call(server.handlers, 'models:get', { ref: 'ppocr-cls@2.0.0' }, ctx)).enabled).toBe(false);
+    await screenshot(page, 'models-disabled');
+    await page.getByTestId('model-manage').getByRole('button', { name: 'Enable' }).click();
+    await expect.poll(() => detail.textContent()).toContain('Statusenabled');
+    expect((await call(server.handlers, 'models:get', { ref: 'ppocr-cls@2.0.0' }, ctx)).enabled).toBe(true);
+    // Remove asks first; cancelling leaves the model installed.
+    await page.getByTestId('model-manage').getByRole('button', { name: 'Remove…' }).click();
+    expect(await page.getByRole('alertdialog').textContent()).toContain('stay refused as rollbacks');
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Cancel' }).click();
+    expect(
+      (await call(server.handlers, 'models:list', { includeDisabled: true }, ctx)).length,
+    ).toBeGreaterThan(0);
+    const actions = (await call(server.handlers, 'audit:list', { limit: 10 }, ctx)).map((e) => e.action);
+    expect(actions).toEqual(expect.arrayContaining(['model.disable', 'model.enable']));
+  });
+
   it('audit: the table lists the records and verification reports the chain intact', async () => {
     const { page, server } = h;
     await page.getByTestId('nav-audit').click();

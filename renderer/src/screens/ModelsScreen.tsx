@@ -1,10 +1,11 @@
 import { useState } from 'react';
-import type { InstalledModel } from '../../../runtime/contract/index.js';
-import { available, invoke, invokeDynamic } from '../api.js';
+import type { ErrorInfo, InstalledModel, Result } from '../../../runtime/contract/index.js';
+import { invoke } from '../api.js';
 import { CardView, FilesView } from '../components/BundleDetails.js';
-import { Badge, Card, ErrorNote, KeyValues, Unavailable, useResult } from '../components/ui.js';
+import { Badge, Card, ErrorNote, KeyValues, useResult } from '../components/ui.js';
 import { shortHash, when } from '../format.js';
 import { useApp } from '../store.js';
+import { configText } from './BenchmarkScreen.js';
 
 function ref(m: InstalledModel): string {
   return `${m.name}@${m.version}`;
@@ -49,7 +50,7 @@ export function ModelsScreen() {
 }
 
 function ModelDetail({ model, onChanged }: { model: InstalledModel; onChanged(): void }) {
-  const { go, selectModel } = useApp();
+  const { go, selectModel, auth } = useApp();
   const history = useResult(
     () => invoke('audit:list', { limit: 500, order: 'desc' }),
     [model.name, model.version],
@@ -57,18 +58,7 @@ function ModelDetail({ model, onChanged }: { model: InstalledModel; onChanged():
   const installs = (history.data ?? []).filter(
     (e) => e.target === ref(model) && (e.action.startsWith('model.') || e.action.startsWith('bundle.')),
   );
-  const [actionError, setActionError] = useState<{ code: 'USAGE'; message: string } | null>(null);
-
-  const act = async (channel: string, request: unknown) => {
-    const r = await invokeDynamic<unknown>(channel, request);
-    if (!r.ok) setActionError({ code: 'USAGE', message: r.error.message });
-    else {
-      setActionError(null);
-      onChanged();
-    }
-  };
-  const manage = ['models:enable', 'models:disable', 'models:remove'].filter(available);
-
+  const isAdmin = typeof auth === 'object' && auth !== null && auth.role === 'admin';
   return (
     <div className="stack grow">
       <Card
@@ -90,7 +80,7 @@ function ModelDetail({ model, onChanged }: { model: InstalledModel; onChanged():
       >
         <KeyValues
           rows={[
-            ['Status', model.enabled ? 'enabled' : `disabled: ${model.disabledReason ?? 'by an admin'}`],
+            ['Status', model.enabled ? 'enabled' : `disabled — ${model.disabledReason ?? 'by an admin'}`],
             ['Installed', `${when(model.installedAt)} by ${model.installedBy}`],
             ['Signed by', model.signers.join(', ')],
             [
@@ -101,32 +91,11 @@ function ModelDetail({ model, onChanged }: { model: InstalledModel; onChanged():
             ],
           ]}
         />
-        <div className="row">
-          {manage.length === 0 ? <Unavailable what="Enabling, disabling and removing models" /> : null}
-          {manage.includes('models:enable') && !model.enabled ? (
-            <button type="button" onClick={() => void act('models:enable', { ref: ref(model) })}>
-              Enable
-            </button>
-          ) : null}
-          {manage.includes('models:disable') && model.enabled ? (
-            <button
-              type="button"
-              onClick={() => void act('models:disable', { ref: ref(model), reason: 'disabled in the app' })}
-            >
-              Disable
-            </button>
-          ) : null}
-          {manage.includes('models:remove') ? (
-            <button
-              type="button"
-              className="danger"
-              onClick={() => void act('models:remove', { ref: ref(model) })}
-            >
-              Remove
-            </button>
-          ) : null}
-        </div>
-        <ErrorNote error={actionError} />
+        {isAdmin ? (
+          <ManageModel model={model} onChanged={onChanged} />
+        ) : (
+          <p className="muted">An admin can disable, enable or remove this model.</p>
+        )}
       </Card>
       <Card title="Model card">
         <CardView card={model.card} />
@@ -135,11 +104,7 @@ function ModelDetail({ model, onChanged }: { model: InstalledModel; onChanged():
         <FilesView files={model.files} />
       </Card>
       <Card title="Chosen configuration">
-        {available('bench:config') ? (
-          <ChosenConfig refName={ref(model)} />
-        ) : (
-          <Unavailable what="Benchmark-chosen configuration" />
-        )}
+        <ChosenConfig model={model} />
       </Card>
       <Card title="Install history (from the audit log)">
         <ErrorNote error={history.error} />
@@ -157,12 +122,132 @@ function ModelDetail({ model, onChanged }: { model: InstalledModel; onChanged():
   );
 }
 
-function ChosenConfig({ refName }: { refName: string }) {
-  const cfg = useResult(
-    () => invokeDynamic<Record<string, unknown>>('bench:config', { model: refName }),
-    [refName],
+/** Disable (with a reason, audited), enable (re-checked against today's trust), remove (confirmed). */
+function ManageModel({ model, onChanged }: { model: InstalledModel; onChanged(): void }) {
+  const [mode, setMode] = useState<'idle' | 'disable' | 'remove'>('idle');
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ErrorInfo | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+
+  const act = async (work: () => Promise<Result<unknown>>, message: string) => {
+    setBusy(true);
+    const r = await work();
+    setBusy(false);
+    if (!r.ok) {
+      setError(r.error);
+      return;
+    }
+    setError(null);
+    setMode('idle');
+    setReason('');
+    setDone(message);
+    onChanged();
+  };
+
+  return (
+    <div className="stack" data-testid="model-manage">
+      <div className="row">
+        {model.enabled ? (
+          <button type="button" disabled={busy} onClick={() => setMode('disable')}>
+            Disable…
+          </button>
+        ) : (
+          <button
+            type="button"
+            disabled={busy}
+            onClick={() =>
+              void act(() => invoke('models:enable', { ref: ref(model) }), `${ref(model)} is enabled again.`)
+            }
+          >
+            Enable
+          </button>
+        )}
+        <button type="button" className="danger" disabled={busy} onClick={() => setMode('remove')}>
+          Remove…
+        </button>
+      </div>
+      {mode === 'disable' ? (
+        <form
+          className="row"
+          onSubmit={(e) => {
+            e.preventDefault();
+            void act(
+              () => invoke('models:disable', { ref: ref(model), reason }),
+              `${ref(model)} is disabled: it will not run until an admin enables it.`,
+            );
+          }}
+        >
+          <label>
+            Reason (recorded in the audit log){' '}
+            <input
+              value={reason}
+              onChange={(e) => setReason(e.target.value)}
+              required
+              maxLength={500}
+              autoFocus
+              aria-label="Reason for disabling"
+            />
+          </label>
+          <button type="submit" disabled={busy || reason.trim() === ''}>
+            Disable {model.name} {model.version}
+          </button>
+          <button type="button" onClick={() => setMode('idle')}>
+            Cancel
+          </button>
+        </form>
+      ) : null}
+      {mode === 'remove' ? (
+        <div className="row" role="alertdialog" aria-label="Confirm removal">
+          <span>
+            Remove {model.name} {model.version}? Its files leave this machine; versions below {model.version}{' '}
+            stay refused as rollbacks. The removal is audited.
+          </span>
+          <button
+            type="button"
+            className="danger"
+            disabled={busy}
+            onClick={() =>
+              void act(() => invoke('models:remove', { ref: ref(model) }), `${ref(model)} was removed.`)
+            }
+          >
+            Remove for good
+          </button>
+          <button type="button" onClick={() => setMode('idle')}>
+            Cancel
+          </button>
+        </div>
+      ) : null}
+      {done ? (
+        <p className="muted" role="status">
+          {done}
+        </p>
+      ) : null}
+      <ErrorNote error={error} />
+    </div>
   );
-  if (cfg.error) return <ErrorNote error={cfg.error} />;
-  if (!cfg.data) return null;
-  return <pre className="pre">{JSON.stringify(cfg.data, null, 2)}</pre>;
+}
+
+function ChosenConfig({ model }: { model: InstalledModel }) {
+  const tuned = useResult(() => invoke('bench:tuned', { model: ref(model) }), [ref(model)]);
+  if (tuned.error) return <ErrorNote error={tuned.error} />;
+  if (!tuned.data) return null;
+  if (tuned.data.length === 0)
+    return (
+      <p className="muted">
+        Not benchmarked on this machine yet: runs use onnxruntime defaults. Run a benchmark to choose the
+        fastest configuration.
+      </p>
+    );
+  return (
+    <ul className="plain">
+      {tuned.data.map((t) => (
+        <li key={t.objective}>
+          <strong>{t.objective}</strong>: {configText(t.config)} — {t.metric.toFixed(2)} {t.unit}
+          {t.stale ? <Badge tone="warn">stale: hardware changed</Badge> : null}{' '}
+          <span className="muted">chosen {when(t.chosenAt)}</span>
+        </li>
+      ))}
+    </ul>
+  );
 }
