@@ -5,6 +5,7 @@
 import {
   Airlock,
   createHandlers,
+  MediaWatcher,
   SessionTransport,
   toErrorInfo,
   type Handlers,
@@ -27,6 +28,15 @@ try {
   post({ type: 'fatal', error: toErrorInfo(error) });
   process.exit(1);
 }
+
+// Inserted and removed USB sticks reach the Media screen as media:changed events. drivelist has
+// no notifications, so the watcher polls (every 2 s, never overlapping); a failed poll is retried.
+const watcher = new MediaWatcher({
+  onChange: (payload) => post({ type: 'event', event: 'media:changed', payload }),
+  onError: (error) => console.error(`media watcher: ${toErrorInfo(error).message}`),
+});
+void watcher.start().catch((error: unknown) => console.error(`media watcher: ${toErrorInfo(error).message}`));
+process.on('exit', () => watcher.stop());
 
 /** One session per window: what it signed in with signs its later calls (and nothing else). */
 const connections = new Map<number, SessionTransport>();

@@ -24,6 +24,6 @@ export async function runImageTuned(
     return runImage(airlock, actor, ref, image);
   }
   const config = await resolveRunConfig(airlock, model, request);
-  const result = await runImage(airlock, actor, ref, image, toSessionConfig(config.config));
+  const result = await runImage(airlock, actor, ref, image, toSessionConfig(config.config), config);
   return { ...result, config };
 }

@@ -1,3 +1,4 @@
+import type { AppliedConfig } from '../contract/bench.js';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -121,6 +122,8 @@ export async function runImage(
   ref: string,
   input: ImageInput,
   config?: SessionConfig,
+  /** The configuration choice behind `config` (tuned, default, explicit), recorded in the audit. */
+  applied?: AppliedConfig,
 ): Promise<InferenceResult> {
   let target = ref;
   let file: { name: string; sha256: string } | null = null;
@@ -147,6 +150,7 @@ export async function runImage(
         latencyMs: Math.round(outcome.latencyMs * 1000) / 1000,
         provider: outcome.provider,
         ...(model.card.pipeline ? { pipeline: model.card.pipeline.kind } : {}),
+        ...(applied ? { config: applied } : {}),
       },
     });
     return { model: model.name, version: model.version, ...outcome };

@@ -47,6 +47,9 @@ describe('images as inputs, with the card’s pre- and post-processing', () => {
     const record = env.airlock.audit.list({ limit: 1 })[0]!;
     expect(record.action).toBe('inference.run');
     expect(JSON.stringify(record.details)).toContain('line.png');
+    // The chosen session configuration is audited for image runs too (issue 4, auto-tuning).
+    expect(record.details).toMatchObject({ config: { source: r.config!.source, config: r.config!.config } });
+    expect(r.config?.source).toBe('default');
   });
 
   test('the orientation classifier sees an upside-down line as 180 with its labels', async () => {

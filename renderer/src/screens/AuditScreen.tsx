@@ -8,8 +8,8 @@ import type {
   ErrorInfo,
   SignedCheckpoint,
 } from '../../../runtime/contract/index.js';
-import { invoke, operationId } from '../api.js';
-import { Badge, Card, ErrorNote, KeyValues, ProgressBar } from '../components/ui.js';
+import { invoke, on, operationId } from '../api.js';
+import { Badge, Card, ErrorNote, KeyValues, ProgressBar, useResult } from '../components/ui.js';
 import { bytes, shortHash } from '../format.js';
 import { useApp } from '../store.js';
 
@@ -321,6 +321,10 @@ function ExportCard() {
   const [error, setError] = useState<ErrorInfo | null>(null);
   const [running, setRunning] = useState<string | null>(null);
   const progress = useApp((st) => (running ? st.progress[running] : undefined));
+  const drives = useResult(() => invoke('media:list', {}), []);
+  const reloadDrives = drives.reload;
+  useEffect(() => on('media:changed', () => reloadDrives()), [reloadDrives]);
+  const writable = (drives.data ?? []).filter((m) => !m.isReadOnly && m.mountpoints.length > 0);
   const run = async () => {
     const id = operationId('export');
     setRunning(id);
@@ -329,12 +333,43 @@ function ExportCard() {
     setResult(r.ok ? r.value : null);
     setError(r.ok ? null : r.error);
   };
+  const pick = (mountpoint: string) => {
+    const stamp = new Date().toISOString().slice(0, 10);
+    setDest(`${mountpoint.replace(/[\\/]+$/, '')}/airlock-audit-${stamp}`);
+  };
   return (
     <Card title="Export for an auditor" testId="audit-export">
       <p className="muted">
         Writes the records, a signed checkpoint, the installation's public key and a stand-alone verify.js to
         an empty folder, for example on a USB stick.
       </p>
+      {writable.length > 0 ? (
+        <label>
+          <span className="label">Removable drive</span>
+          <select
+            data-testid="audit-export-drive"
+            value=""
+            onChange={(e) => {
+              if (e.target.value) pick(e.target.value);
+            }}
+          >
+            <option value="">Choose a drive…</option>
+            {writable.flatMap((m) =>
+              m.mountpoints.map((p) => (
+                <option key={p.path} value={p.path}>
+                  {p.label ?? m.description} ({p.path}
+                  {m.size ? `, ${bytes(m.size)}` : ''})
+                </option>
+              )),
+            )}
+          </select>
+        </label>
+      ) : (
+        <p className="muted small" data-testid="audit-export-nodrive">
+          No writable removable drive is inserted{drives.error ? ` (${drives.error.message})` : ''}. Insert
+          one, or type a folder below.
+        </p>
+      )}
       <form
         className="row"
         onSubmit={(e) => {
@@ -362,7 +397,18 @@ function ExportCard() {
           Export
         </button>
       </form>
-      {running ? <ProgressBar event={progress} label="Export progress" /> : null}
+      {running ? (
+        <div className="row">
+          <ProgressBar event={progress} label="Export progress" />
+          <button
+            type="button"
+            data-testid="audit-export-cancel"
+            onClick={() => void invoke('operation:cancel', { operationId: running })}
+          >
+            Cancel
+          </button>
+        </div>
+      ) : null}
       <ErrorNote error={error} />
       {result ? (
         <div className="stack" data-testid="export-result">
