@@ -53,15 +53,14 @@ function usage(command?: Command): string {
     );
     return `Usage: airlock ${command.name} ${command.args}\n\n${command.summary}\n\nOptions:\n${lines.join('\n')}\n`;
   }
-  const width = Math.max(...COMMANDS.map((c) => `${c.name} ${c.args}`.length));
   return [
     'Airlock: verify, install and run signed model bundles offline, with a tamper-evident audit log.',
     '',
     'Usage: airlock <command> [options]   (every command takes --data-dir DIR and --json)',
     '',
-    ...COMMANDS.map((c) => `  ${`${c.name} ${c.args}`.padEnd(width)}  ${c.summary}`),
+    ...COMMANDS.map((c) => `  ${`${c.name} ${c.args}`.trimEnd()}\n      ${c.summary}`),
     '',
-    'Exit codes: 0 success, 1 refused or failed, 2 usage.',
+    'Exit codes: 0 success, 1 refused or failed, 2 usage. "airlock COMMAND --help" shows its options.',
     '',
   ].join('\n');
 }
