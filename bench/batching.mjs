@@ -156,6 +156,19 @@ const { un, b } = mid;
 const rate = 0.8 * median(pairs.map((p) => p.un.throughput));
 const unOpen = await openLoop(unbatched, callers, rate, seconds);
 const bOpen = await openLoop(batched, callers, rate, seconds);
+// The engine caps merged batches at the tuned throughput batch size when a benchmark chose one
+// (jobs and batched runs): the same callers with smaller caps, each against an unbatched run.
+const caps = [];
+for (const cap of quick ? [4] : [2, 4, 8]) {
+  const capped = new DynamicBatcher(specs, (f, owned) => worker.run(f, owned), {
+    maxBatchSize: cap,
+    maxQueueDelayMs: 2,
+  });
+  await closedLoop(capped, callers, 1);
+  const c = await closedLoop(capped, callers, perCaller);
+  const u = await closedLoop(unbatched, callers, perCaller);
+  caps.push({ cap, ratio: c.throughput / u.throughput, throughput: c.throughput });
+}
 await worker.close();
 
 // For reference: the same callers on the main thread's own session (the engine's direct path,
@@ -200,6 +213,10 @@ console.log(
   `RATIO p99 batched under load / single-request p99: ${f(tail)} (target <= 2.0); unbatched at the same load: ${f(unOpen.p99 / single.p99)}`,
 );
 console.log(`RATIO p99 batched / single-request p99, saturated closed loop: ${f(b.p99 / single.p99)}`);
+for (const c of caps)
+  console.log(
+    `RATIO throughput batched with max batch ${c.cap} / unbatched (${callers} callers): ${f(c.ratio)} (${f(c.throughput)} req/s)`,
+  );
 console.log(
   `RATIO throughput batched / direct main-thread session (${callers} callers): ${f(b.throughput / dir.throughput)}`,
 );

@@ -33,7 +33,14 @@ export async function runModel(
     // The session config: tuned for this machine unless the caller says otherwise (runtime/tuning).
     const config = await resolveRunConfig(airlock, model, configRequest);
     const outcome = batched
-      ? await runBatched(airlock, model, inputs, toSessionConfig(config.config))
+      ? await runBatched(
+          airlock,
+          model,
+          inputs,
+          toSessionConfig(config.config),
+          // The throughput choice measured where merged batches stop paying: stay within it.
+          config.source === 'tuned-throughput' ? config.config.batchSize : undefined,
+        )
       : await airlock.inference.run(model, inputs, toSessionConfig(config.config));
     // Post-processing only where the card declares it: the plain tensor path does no extra work.
     const processed = model.card.postprocess?.length

@@ -3,6 +3,7 @@ import type { InstalledModel } from '../contract/models.js';
 import type { TensorMapJson } from '../contract/tensors.js';
 import type { RunOutcome, SessionConfig } from '../inference/engine.js';
 import { digestTensors } from '../inference/tensors.js';
+import { DEFAULT_BATCHING } from './batcher.js';
 
 /**
  * One call through the model's dynamic batcher and worker thread: merged with whatever other
@@ -13,10 +14,13 @@ export async function runBatched(
   model: InstalledModel,
   inputs: TensorMapJson,
   config: SessionConfig,
+  /** The tuned batch size, where the benchmark measured one: merged runs stay within it. */
+  maxBatchSize?: number,
   signal?: AbortSignal,
 ): Promise<RunOutcome> {
   const started = performance.now();
-  const outcome = await airlock.batching.run(model, inputs, { config, signal });
+  const batching = maxBatchSize ? { ...DEFAULT_BATCHING, maxBatchSize } : DEFAULT_BATCHING;
+  const outcome = await airlock.batching.run(model, inputs, { config, batching, signal });
   return {
     outputs: outcome.outputs,
     latencyMs: performance.now() - started,

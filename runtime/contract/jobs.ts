@@ -15,7 +15,8 @@ export const jobConfigSchema = z.strictObject({
   graphOptimizationLevel: z.enum(['disabled', 'basic', 'extended', 'all']).optional(),
   /** Inputs in flight at once (what the dynamic batcher can merge). */
   concurrency: z.number().int().min(1).max(256).default(16),
-  maxBatchSize: z.number().int().min(1).max(1024).default(16),
+  /** Largest merged batch; unset: the tuned throughput batch size, else 16. */
+  maxBatchSize: z.number().int().min(1).max(1024).optional(),
   maxQueueDelayMs: z.number().min(0).max(10_000).default(2),
   /** Where the session settings came from: tuned-throughput, default or explicit (set by the engine). */
   source: z.enum(['tuned-latency', 'tuned-throughput', 'default', 'explicit']).optional(),

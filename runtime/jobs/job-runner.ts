@@ -40,6 +40,9 @@ function csvField(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
 }
 
+/** Largest merged batch of a job when neither the caller nor a benchmark chose one. */
+const DEFAULT_JOB_BATCH = 16;
+
 /** A one-cell summary of a result for CSV (the JSON Lines form keeps everything). */
 export function summarize(result: ProcessedResult): string {
   switch (result.kind) {
@@ -131,7 +134,10 @@ async function processItem(
       );
     }
     const config = sessionConfig(job.config);
-    const batching = { maxBatchSize: job.config.maxBatchSize, maxQueueDelayMs: job.config.maxQueueDelayMs };
+    const batching = {
+      maxBatchSize: job.config.maxBatchSize ?? DEFAULT_JOB_BATCH,
+      maxQueueDelayMs: job.config.maxQueueDelayMs,
+    };
     const run: StageRun = async (m, inputs) =>
       (await airlock.batching.run(m, inputs, { config, batching, signal })).outputs;
     if (isImageFile(item.file)) {
@@ -333,13 +339,16 @@ async function execute(
 
 /**
  * Session settings given with the job are used as they are; without them, the model's tuned
- * throughput choice for this machine (auto-tuning), else onnxruntime's defaults.
+ * throughput choice for this machine (auto-tuning), else onnxruntime's defaults. The tuned batch
+ * size caps the dynamic batcher unless the caller set one: on CPUs, larger batches of some models
+ * cost more per row, and the benchmark measured where throughput peaks.
  */
 async function chooseConfig(
   airlock: Airlock,
   model: InstalledModel | ErrorInfo,
   config: JobConfig,
 ): Promise<JobConfig> {
+  const batch = config.maxBatchSize;
   const explicit =
     config.executionProvider !== undefined ||
     config.intraOpNumThreads !== undefined ||
@@ -347,11 +356,28 @@ async function chooseConfig(
     config.executionMode !== undefined ||
     config.graphOptimizationLevel !== undefined;
   if (explicit)
-    return { ...config, executionProvider: config.executionProvider ?? 'cpu', source: 'explicit' };
-  if ('code' in model) return { ...config, executionProvider: 'cpu', source: 'default' };
+    return {
+      ...config,
+      executionProvider: config.executionProvider ?? 'cpu',
+      maxBatchSize: batch ?? DEFAULT_JOB_BATCH,
+      source: 'explicit',
+    };
+  if ('code' in model)
+    return {
+      ...config,
+      executionProvider: 'cpu',
+      maxBatchSize: batch ?? DEFAULT_JOB_BATCH,
+      source: 'default',
+    };
   const applied = await resolveRunConfig(airlock, model, 'throughput');
-  const { batchSize: _batch, ...session } = applied.config;
-  return { ...config, ...session, source: applied.source };
+  const { batchSize, ...session } = applied.config;
+  const tunedBatch = applied.source === 'tuned-throughput' ? batchSize : undefined;
+  return {
+    ...config,
+    ...session,
+    maxBatchSize: batch ?? tunedBatch ?? DEFAULT_JOB_BATCH,
+    source: applied.source,
+  };
 }
 
 /** Lists and hashes the inputs, records the job (audited), and runs it. */

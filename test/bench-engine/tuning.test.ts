@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,6 +94,68 @@ describe('airlock run uses the tuned config', () => {
     expect(Array.from(ex.outputs['probabilities']!.data as Float32Array)).toEqual(
       Array.from(def.outputs['probabilities']!.data as Float32Array),
     );
+  });
+
+  it('the tuned throughput batch size caps dynamic batching (batched runs and jobs) unless the caller sets one', async () => {
+    // Pin the tuned throughput choice to batch 2 so the cap is known.
+    env.airlock.db
+      .prepare(
+        "UPDATE tuned_configs SET config = json_set(config, '$.batchSize', 2) WHERE model_name = 'classifier' AND objective = 'throughput'",
+      )
+      .run();
+    const runs = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        call(
+          env.handlers,
+          'inference:run',
+          {
+            model: 'classifier',
+            inputs: { x: { type: 'float32', dims: [1, 4], data: [i, 1, 2, 3] } },
+            config: 'throughput',
+            batched: true,
+          },
+          ctx,
+        ),
+      ),
+    );
+    expect(
+      runs.every((r) => r.config?.source === 'tuned-throughput' && r.config.config.batchSize === 2),
+    ).toBe(true);
+    const model = await call(env.handlers, 'models:get', { ref: 'classifier' }, ctx);
+    const { batchSize: _b, ...session } = runs[0]!.config!.config;
+    const batcher = await env.airlock.batching.batcher(model, {
+      config: session,
+      batching: { maxBatchSize: 2, maxQueueDelayMs: 2 },
+    });
+    // The runs above went through this very batcher (same key), and never merged beyond 2 rows.
+    expect(batcher.stats.batches).toBeGreaterThan(0);
+    expect(batcher.stats.largestBatch).toBeLessThanOrEqual(2);
+
+    const folder = join(env.root, 'job-inputs');
+    mkdirSync(folder, { recursive: true });
+    for (let i = 0; i < 4; i++) writeFileSync(join(folder, `in-${i}.json`), JSON.stringify(inputs));
+    const tunedJob = await call(
+      env.handlers,
+      'jobs:start',
+      { model: 'classifier', inputsDir: folder, outFile: join(env.root, 'tuned.csv') },
+      ctx,
+    );
+    expect(tunedJob.config).toMatchObject({ source: 'tuned-throughput', maxBatchSize: 2 });
+    const givenJob = await call(
+      env.handlers,
+      'jobs:start',
+      {
+        model: 'classifier',
+        inputsDir: folder,
+        outFile: join(env.root, 'given.csv'),
+        config: { maxBatchSize: 8 },
+      },
+      ctx,
+    );
+    expect(givenJob.config).toMatchObject({ source: 'tuned-throughput', maxBatchSize: 8 });
+    expect(env.airlock.audit.list({ action: 'job.complete', limit: 1 })[0]!.details).toMatchObject({
+      config: { maxBatchSize: 8 },
+    });
   });
 
   it('refuses a malformed config (USAGE) and an unknown provider (PROVIDER_UNAVAILABLE)', async () => {
