@@ -53,8 +53,17 @@ function recheckTrust(airlock: Airlock, model: InstalledModel): void {
     .get(model.name, model.version) as string;
   const envelope = envelopeSchema.parse(JSON.parse(row));
   const label = `${model.name}@${model.version}`;
-  checkStatementRevocation(airlock, envelope, label);
-  checkSignatures(envelope, policyDecision(airlock, decodeStatement(envelope)));
+  try {
+    checkStatementRevocation(airlock, envelope, label);
+    checkSignatures(envelope, policyDecision(airlock, decodeStatement(envelope)));
+  } catch (error) {
+    if (!(error instanceof AirlockError)) throw error;
+    throw new AirlockError(
+      error.code,
+      `${label} cannot be enabled: under today's keys, policy and revocations its bundle would be refused. ${error.message}`,
+      { ...(error.details ? { details: { ...error.details } } : {}), cause: error },
+    );
+  }
 }
 
 /** Admin verbs on installed models: disable, enable, remove. Each is one audited transaction. */
@@ -91,10 +100,17 @@ export function createModelsAdminHandlers(airlock: Airlock): {
       auditedRefusal(airlock, ctx.actor, 'model.enable', req.ref, () =>
         airlock.recorded(ctx.actor, () => {
           const found = exact(airlock, req.ref);
+          // Already enabled: nothing changes, and the record says so.
           if (found.enabled)
-            throw new AirlockError('USAGE', `${req.ref} is already enabled; nothing to do.`, {
-              details: { ref: req.ref },
-            });
+            return {
+              result: found,
+              event: {
+                action: 'model.enable',
+                target: req.ref,
+                outcome: 'success',
+                details: { bundleSha256: found.bundleSha256, unchanged: 'already enabled' },
+              },
+            };
           recheckTrust(airlock, found);
           airlock.db
             .prepare('UPDATE models SET enabled = 1, disabled_reason = NULL WHERE name = ? AND version = ?')

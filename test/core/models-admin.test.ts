@@ -94,12 +94,18 @@ describe('models:disable and models:enable', () => {
     await expect(
       call(env.handlers, 'models:disable', { ref: 'classifier@1.0.0', reason: '  ' }, ctx),
     ).rejects.toMatchObject({ code: 'USAGE' });
-    await expect(call(env.handlers, 'models:enable', { ref: 'classifier@1.0.0' }, ctx)).rejects.toMatchObject(
-      {
-        code: 'USAGE',
-      },
-    );
     expect(snapshot(env)).toEqual(before);
+    // Enabling an enabled version changes nothing (and says so in the log).
+    expect((await call(env.handlers, 'models:enable', { ref: 'classifier@1.0.0' }, ctx)).enabled).toBe(true);
+    expect(JSON.parse(auditRows(env).at(-1)!.details).unchanged).toBe('already enabled');
+    // Disabling twice is refused with the reason already recorded.
+    await call(env.handlers, 'models:disable', { ref: 'classifier@1.0.0', reason: 'first' }, ctx);
+    const disabledOnce = snapshot(env);
+    await expect(
+      call(env.handlers, 'models:disable', { ref: 'classifier@1.0.0', reason: 'second' }, ctx),
+    ).rejects.toMatchObject({ code: 'MODEL_DISABLED', message: expect.stringContaining('first') });
+    expect(snapshot(env)).toEqual(disabledOnce);
+    expect(before.rows['models']).not.toEqual(disabledOnce.rows['models']);
   });
 
   it('an operator cannot disable, enable or remove: ROLE_FORBIDDEN, audited, nothing changed', async () => {
