@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, dispatch } from '../../runtime/api/handlers.js';
 import type { AppliedConfig } from '../../runtime/contract/bench.js';
 import { currentMachine } from '../../runtime/hardware/hardware-store.js';
+import { toSessionConfig } from '../../runtime/tuning/resolve.js';
 import { ctx, environment, model, signedBundle, type Env } from '../core/helpers.js';
 
 const run = promisify(execFile);
@@ -122,9 +123,8 @@ describe('airlock run uses the tuned config', () => {
       runs.every((r) => r.config?.source === 'tuned-throughput' && r.config.config.batchSize === 2),
     ).toBe(true);
     const model = await call(env.handlers, 'models:get', { ref: 'classifier' }, ctx);
-    const { batchSize: _b, ...session } = runs[0]!.config!.config;
     const batcher = await env.airlock.batching.batcher(model, {
-      config: session,
+      config: toSessionConfig(runs[0]!.config!.config),
       batching: { maxBatchSize: 2, maxQueueDelayMs: 2 },
     });
     // The runs above went through this very batcher (same key), and never merged beyond 2 rows.
