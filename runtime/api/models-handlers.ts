@@ -170,17 +170,29 @@ export function createModelsAdminHandlers(airlock: Airlock): {
           };
         }),
       );
+      // Sessions on the removed files close first (Windows cannot delete a file held open).
+      if (model) await dropSessions(airlock, model);
       // The rows and the audit record are committed; the files go now, under the write lock and
       // only while still unreferenced (an import may have brought the same file back meanwhile).
-      // A crash before this point leaves unreferenced blobs, which ModelStore.recover deletes at
-      // the next start: never a model row without its files.
-      airlock.db
-        .transaction(() => {
-          const shared = airlock.db.prepare('SELECT 1 FROM model_files WHERE sha256 = ? LIMIT 1').pluck();
-          for (const f of orphans) if (!shared.get(f)) rmSync(airlock.store.blobPath(f), { force: true });
-        })
-        .immediate();
-      if (model) await dropSessions(airlock, model);
+      // A file that cannot be deleted now (or a crash before this point) is an unreferenced blob,
+      // which ModelStore.recover deletes at the next start: never a model row without its files.
+      try {
+        airlock.db
+          .transaction(() => {
+            const shared = airlock.db.prepare('SELECT 1 FROM model_files WHERE sha256 = ? LIMIT 1').pluck();
+            for (const f of orphans) {
+              if (shared.get(f)) continue;
+              try {
+                rmSync(airlock.store.blobPath(f), { force: true });
+              } catch {
+                // Left for ModelStore.recover at the next start.
+              }
+            }
+          })
+          .immediate();
+      } catch {
+        // The database was busy: the same clean-up runs at the next start.
+      }
       return removed;
     },
   };
