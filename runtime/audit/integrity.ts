@@ -467,10 +467,11 @@ export class AuditIntegrity {
     };
   }
 
+  private settingQuery: ReturnType<Db['prepare']> | null = null;
+
+  /** Read after every audit commit (the checkpoint interval): one prepared statement, kept. */
   private setting(key: string): string | null {
-    return (
-      (this.db.prepare('SELECT value FROM settings WHERE key = ?').pluck().get(key) as string | undefined) ??
-      null
-    );
+    this.settingQuery ??= this.db.prepare('SELECT value FROM settings WHERE key = ?').pluck();
+    return (this.settingQuery.get(key) as string | undefined) ?? null;
   }
 }
