@@ -10,17 +10,9 @@ import type { Handler } from './handlers.js';
 
 type ModelsAdminChannel = 'models:disable' | 'models:enable' | 'models:remove';
 
+/** The version a ref names: NAME@VERSION (the schema requires the version), enabled or not. */
 function exact(airlock: Airlock, ref: string): InstalledModel {
-  const at = ref.lastIndexOf('@');
-  const [name, version] = [ref.slice(0, at), ref.slice(at + 1)];
-  const model = airlock.registry.find(name, version);
-  if (!model)
-    throw new AirlockError(
-      'MODEL_NOT_FOUND',
-      `Model ${name}@${version} is not installed. "airlock models" lists what is.`,
-      { details: { ref } },
-    );
-  return model;
+  return airlock.registry.resolve(ref);
 }
 
 /** The installed file's graph blob: the one the inference caches key their sessions by. */
@@ -47,11 +39,7 @@ function recheckTrust(airlock: Airlock, model: InstalledModel): void {
       `${model.name}@${model.version} came in a bundle this facility revoked${revoked.reason ? ` (${revoked.reason})` : ''}; it cannot be enabled. Remove it, and import a replacement from the publisher.`,
       { details: { bundleSha256: model.bundleSha256 } },
     );
-  const row = airlock.db
-    .prepare('SELECT envelope FROM models WHERE name = ? AND version = ?')
-    .pluck()
-    .get(model.name, model.version) as string;
-  const envelope = envelopeSchema.parse(JSON.parse(row));
+  const envelope = envelopeSchema.parse(airlock.registry.envelope(model.name, model.version));
   const label = `${model.name}@${model.version}`;
   try {
     checkStatementRevocation(airlock, envelope, label);

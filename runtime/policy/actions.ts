@@ -190,11 +190,7 @@ export async function importRevocations(
       const disabled: { name: string; version: string; reason: string }[] = [];
       for (const model of airlock.registry.list()) {
         if (!model.enabled) continue;
-        const row = airlock.db
-          .prepare('SELECT envelope FROM models WHERE name = ? AND version = ?')
-          .pluck()
-          .get(model.name, model.version) as string;
-        const stored = envelopeSchema.parse(JSON.parse(row));
+        const stored = envelopeSchema.parse(airlock.registry.envelope(model.name, model.version));
         const bundle =
           airlock.policy.bundleRevocation(model.bundleSha256) ??
           airlock.policy.bundleRevocation(statementDigest(stored));

@@ -104,6 +104,15 @@ export class ModelRegistry {
     return enabled;
   }
 
+  /** The signed envelope a version was installed from, as stored (JSON). */
+  envelope(name: string, version: string): unknown {
+    const row = this.db
+      .prepare('SELECT envelope FROM models WHERE name = ? AND version = ?')
+      .pluck()
+      .get(name, version) as string | undefined;
+    return row === undefined ? null : JSON.parse(row);
+  }
+
   highWater(name: string): string | null {
     return (
       (this.db.prepare('SELECT version FROM version_high_water WHERE name = ?').pluck().get(name) as
