@@ -10,11 +10,6 @@ import type { Handler } from './handlers.js';
 
 type ModelsAdminChannel = 'models:disable' | 'models:enable' | 'models:remove';
 
-/** The version a ref names: NAME@VERSION (the schema requires the version), enabled or not. */
-function exact(airlock: Airlock, ref: string): InstalledModel {
-  return airlock.registry.resolve(ref);
-}
-
 /** The installed file's graph blob: the one the inference caches key their sessions by. */
 function graphSha256(model: InstalledModel): string | null {
   return model.files.find((f) => f.path === model.card.model)?.sha256 ?? null;
@@ -62,7 +57,7 @@ export function createModelsAdminHandlers(airlock: Airlock): {
     'models:disable': async (req, ctx) => {
       const model = auditedRefusal(airlock, ctx.actor, 'model.disable', req.ref, () =>
         airlock.recorded(ctx.actor, () => {
-          const found = exact(airlock, req.ref);
+          const found = airlock.registry.resolve(req.ref);
           if (!found.enabled)
             throw new AirlockError(
               'MODEL_DISABLED',
@@ -87,7 +82,7 @@ export function createModelsAdminHandlers(airlock: Airlock): {
     'models:enable': async (req, ctx) =>
       auditedRefusal(airlock, ctx.actor, 'model.enable', req.ref, () =>
         airlock.recorded(ctx.actor, () => {
-          const found = exact(airlock, req.ref);
+          const found = airlock.registry.resolve(req.ref);
           // Already enabled: nothing changes, and the record says so.
           if (found.enabled)
             return {
@@ -119,7 +114,7 @@ export function createModelsAdminHandlers(airlock: Airlock): {
       let orphans: string[] = [];
       const removed = auditedRefusal(airlock, ctx.actor, 'model.remove', req.ref, () =>
         airlock.recorded(ctx.actor, () => {
-          const found = exact(airlock, req.ref);
+          const found = airlock.registry.resolve(req.ref);
           model = found;
           airlock.db
             .prepare('DELETE FROM models WHERE name = ? AND version = ?')
