@@ -23,24 +23,13 @@ import {
   writeEntries,
   type AttackCorpus,
 } from '../fixtures/make-attack-corpus.js';
+import { prng } from '../../runtime/bench/inputs.js';
 
 const SEED = Number(process.env['AIRLOCK_FUZZ_SEED'] ?? Date.now() % 2 ** 31);
 const TAR_BUDGET_MS = Number(process.env['AIRLOCK_FUZZ_MS'] ?? 8_000);
 const ENVELOPE_BUDGET_MS = Math.round(TAR_BUDGET_MS / 2);
 const CASE_TIMEOUT_MS = 5_000;
 const actor: Actor = { name: 'fuzzer', source: `test:${process.pid}` };
-
-/** mulberry32: small, fast, seeded. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let root: string;
 let corpus: AttackCorpus;

@@ -14,21 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Airlock } from '../../runtime/airlock.js';
 import { publisher } from '../core/helpers.js';
 import { bigBundle } from './big-bundle.js';
+import { prng } from '../../runtime/bench/inputs.js';
 
 const TRIALS = Number(process.env['AIRLOCK_KILL_TRIALS'] ?? 50);
 const SEED = Number(process.env['AIRLOCK_KILL_SEED'] ?? Date.now() % 2 ** 31);
 const CHILD = new URL('./import-child.mjs', import.meta.url).pathname;
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let root: string;
 let template: string;

@@ -8,7 +8,16 @@ import type { ProgressEvent } from '../../runtime/contract/channel.js';
 import type { BenchReport, BenchComparison } from '../../runtime/contract/bench.js';
 import { createBundle, signBundle } from '../../runtime/bundle/writer.js';
 import { writeNpy } from '../../runtime/inference/npy.js';
-import { auditRows, ctx, environment, listFiles, model, signedBundle, type Env } from '../core/helpers.js';
+import {
+  auditRows,
+  ctx,
+  environment,
+  listFiles,
+  model,
+  signedBundle,
+  type Env,
+  cliDataDir,
+} from '../core/helpers.js';
 
 const run = promisify(execFile);
 const BIN = new URL('../../bin/airlock.js', import.meta.url).pathname;
@@ -214,15 +223,7 @@ describe('airlock bench (CLI)', () => {
   let dataDir: string;
   beforeAll(async () => {
     env = await environment();
-    dataDir = join(env.root, 'cli');
-    const bundle = await signedBundle(env.root, env.pub, {
-      name: 'classifier',
-      model: model('classifier.onnx'),
-    });
-    const pub = join(env.root, 'acme.pub');
-    writeFileSync(pub, env.pub.publicKeyPem);
-    await run(process.execPath, [BIN, 'trust', 'add', pub, '--name', 'acme', '--data-dir', dataDir]);
-    await run(process.execPath, [BIN, 'import', bundle, '--data-dir', dataDir]);
+    dataDir = await cliDataDir(env);
   });
   afterAll(async () => env.close());
 

@@ -7,7 +7,7 @@ import { call, dispatch } from '../../runtime/api/handlers.js';
 import type { AppliedConfig } from '../../runtime/contract/bench.js';
 import { currentMachine } from '../../runtime/hardware/hardware-store.js';
 import { toSessionConfig } from '../../runtime/tuning/resolve.js';
-import { ctx, environment, model, signedBundle, type Env } from '../core/helpers.js';
+import { ctx, environment, model, signedBundle, type Env, cliDataDir } from '../core/helpers.js';
 
 const run = promisify(execFile);
 const BIN = new URL('../../bin/airlock.js', import.meta.url).pathname;
@@ -224,15 +224,7 @@ describe('airlock run --config', () => {
   let input: string;
   beforeAll(async () => {
     env = await environment();
-    dataDir = join(env.root, 'cli');
-    const bundle = await signedBundle(env.root, env.pub, {
-      name: 'classifier',
-      model: model('classifier.onnx'),
-    });
-    const pub = join(env.root, 'acme.pub');
-    writeFileSync(pub, env.pub.publicKeyPem);
-    await run(process.execPath, [BIN, 'trust', 'add', pub, '--name', 'acme', '--data-dir', dataDir]);
-    await run(process.execPath, [BIN, 'import', bundle, '--data-dir', dataDir]);
+    dataDir = await cliDataDir(env);
     input = join(env.root, 'x.json');
     writeFileSync(input, JSON.stringify(inputs));
   });

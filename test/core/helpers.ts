@@ -4,7 +4,16 @@
  * audit records) to prove that a refused input changed nothing.
  */
 import { createHash, createPublicKey } from 'node:crypto';
-import { createReadStream, createWriteStream, readdirSync, readFileSync, statSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import {
+  createReadStream,
+  createWriteStream,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { promisify } from 'node:util';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
@@ -19,6 +28,8 @@ import { createBundle, signBundle } from '../../runtime/bundle/writer.js';
 import { generateSigningKey } from '../../runtime/crypto/keys.js';
 import { signEnvelope, type Envelope } from '../../runtime/crypto/dsse.js';
 import { parsePrivateKey } from '../../runtime/crypto/keys.js';
+
+const execFileAsync = promisify(execFile);
 
 export const FIXTURES = new URL('../fixtures/models/', import.meta.url).pathname;
 export const model = (name: string) => join(FIXTURES, name);
@@ -212,4 +223,23 @@ export function rawDb(dataDir: string): Database.Database {
 
 export async function bytes(file: string): Promise<Buffer> {
   return readFile(file);
+}
+
+const BIN = new URL('../../bin/airlock.js', import.meta.url).pathname;
+
+/**
+ * A data directory set up through the real CLI (a separate process, as a facility admin would):
+ * the environment's publisher key trusted as "acme" and a signed classifier bundle imported.
+ */
+export async function cliDataDir(env: Env, name = 'cli'): Promise<string> {
+  const dataDir = join(env.root, name);
+  const bundle = await signedBundle(env.root, env.pub, {
+    name: 'classifier',
+    model: model('classifier.onnx'),
+  });
+  const pub = join(env.root, 'acme.pub');
+  writeFileSync(pub, env.pub.publicKeyPem);
+  await execFileAsync(process.execPath, [BIN, 'trust', 'add', pub, '--name', 'acme', '--data-dir', dataDir]);
+  await execFileAsync(process.execPath, [BIN, 'import', bundle, '--data-dir', dataDir]);
+  return dataDir;
 }
