@@ -235,7 +235,8 @@ describe('fuzzing the readers', () => {
       const how: string[] = [];
       const edits = 1 + pick(3);
       for (let i = 0; i < edits; i++) {
-        const value = values[pick(values.length)];
+        // A fresh copy each time: one shared {} placed inside itself would make a circular statement.
+        const value = structuredClone(values[pick(values.length)]);
         switch (pick(6)) {
           case 0:
             envelope[['payloadType', 'payload', 'signatures'][pick(3)]!] = value;
