@@ -8,7 +8,9 @@ import type { CallContext } from './context.js';
 import { authorizeCall, createAuthorizer, withAuthorizer } from '../auth/authorize.js';
 import { createUsersHandlers } from '../auth/handlers.js';
 import { createAuditExportHandlers } from '../audit/handlers.js';
+import { basename } from 'node:path';
 import { runModel } from './inference.js';
+import { inputFileKind, readInputFile, tensorsFromFile } from '../run/input-file.js';
 import { createHardwareHandlers } from './hardware-handlers.js';
 import { createBenchHandlers } from './bench-handlers.js';
 import { runImageTuned } from './tuned-image.js';
@@ -109,10 +111,19 @@ function createAllHandlers(airlock: Airlock): Handlers {
           onProgress: (e) => ctx.onProgress?.({ ...e, operationId: req.operationId ?? 'import' }),
         }),
       ),
-    'inference:run': async (req, ctx) =>
-      req.image
-        ? runImageTuned(airlock, ctx.actor, req.model, req.image, req.config)
-        : runModel(airlock, ctx.actor, req.model, req.inputs ?? {}, req.config, req.batched),
+    'inference:run': async (req, ctx) => {
+      if (req.image) return runImageTuned(airlock, ctx.actor, req.model, req.image, req.config);
+      if (req.file) {
+        const bytes = req.file.bytes ?? (await readInputFile(req.file.path!));
+        const name = req.file.name ?? basename(req.file.path!);
+        if (inputFileKind(name) === 'image')
+          return runImageTuned(airlock, ctx.actor, req.model, { bytes, name }, req.config);
+        const model = airlock.registry.resolve(req.model);
+        const inputs = tensorsFromFile(bytes, name, model.card.inputs, req.model);
+        return runModel(airlock, ctx.actor, req.model, inputs, req.config, req.batched);
+      }
+      return runModel(airlock, ctx.actor, req.model, req.inputs ?? {}, req.config, req.batched);
+    },
     'audit:list': async (req) => airlock.audit.list(req),
     'audit:verify': async (_req, ctx) => {
       const result = airlock.audit.verify();

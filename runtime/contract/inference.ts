@@ -38,6 +38,14 @@ export const imageInputSchema = z
   );
 export type ImageInput = z.infer<typeof imageInputSchema>;
 
+/**
+ * An input file as the user picked it: an image, a NumPy .npy array (for a one-input model) or a
+ * JSON tensor map (or one tensor, for a one-input model). The engine reads it by its name's
+ * extension with the same reader batch jobs use, so no transport parses tensors on its own.
+ */
+export const inputFileSchema = imageInputSchema;
+export type InputFile = ImageInput;
+
 export const inferenceChannels = {
   'inference:run': channel<InferenceResult>()(
     z
@@ -45,14 +53,16 @@ export const inferenceChannels = {
         model: z.string().min(1).max(200).describe('NAME or NAME@VERSION'),
         inputs: tensorMapSchema.optional(),
         image: imageInputSchema.optional(),
+        /** An input file (image, .npy or .json), read by the engine. */
+        file: inputFileSchema.optional(),
         /** "latency" | "throughput" (the tuned choice), "default", or a config object; default: the tuned latency choice. */
         config: runConfigSchema.optional(),
         /** Merge with other concurrent calls for this model (dynamic batching in a worker thread). */
         batched: z.boolean().optional(),
       })
       .refine(
-        (r) => (r.inputs === undefined) !== (r.image === undefined),
-        'give exactly one of "inputs" (tensors) and "image"',
+        (r) => [r.inputs, r.image, r.file].filter((v) => v !== undefined).length === 1,
+        'give exactly one of "inputs" (tensors), "image" and "file"',
       ),
   ),
 };

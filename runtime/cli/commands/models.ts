@@ -1,63 +1,12 @@
+import { writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
-import { extname, resolve } from 'node:path';
 import { call } from '../../api/handlers.js';
-import { tensorMapSchema, type TensorMapJson } from '../../contract/tensors.js';
 import { AirlockError } from '../../errors.js';
-import { parseNpy } from '../../inference/npy.js';
 import { toPlainJson } from '../../inference/tensors.js';
 import { describeResult } from '../../processing/describe.js';
-import { isImageFile } from '../../processing/image.js';
 import { str, type Command } from '../command.js';
-import type { Handlers } from '../../api/handlers.js';
-import type { CallContext } from '../../api/context.js';
-import { z } from 'zod';
 import { describeApplied, parseRunConfig } from '../run-config.js';
-
-/** Reads a JSON tensor map, or a .npy file for a model with one input. */
-export async function readInputFile(
-  file: string,
-  handlers: Handlers,
-  ctx: CallContext,
-  ref: string,
-): Promise<TensorMapJson> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(file);
-  } catch (cause) {
-    throw new AirlockError('NOT_FOUND', `Cannot read input file ${file}: ${(cause as Error).message}.`, {
-      cause,
-    });
-  }
-  if (extname(file).toLowerCase() === '.npy') {
-    const model = await call(handlers, 'models:get', { ref }, ctx);
-    if (model.card.inputs.length !== 1) {
-      throw new AirlockError(
-        'INPUT_NAME_MISMATCH',
-        `A .npy file feeds a model with one input; ${ref} has ${model.card.inputs.length} (${model.card.inputs.map((i) => i.name).join(', ')}). Use a JSON input file naming each.`,
-      );
-    }
-    return { [model.card.inputs[0]!.name]: parseNpy(bytes) };
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(bytes.toString('utf8'));
-  } catch (cause) {
-    throw new AirlockError(
-      'INPUT_INVALID',
-      `${file} is not JSON (${(cause as Error).message}). Inputs are {"<input name>": {"type": "float32", "dims": [1, 3], "data": [...]}} or a .npy file.`,
-      { cause },
-    );
-  }
-  const parsed = tensorMapSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new AirlockError(
-      'INPUT_INVALID',
-      `${file} is not an input map: ${z.prettifyError(parsed.error)}. Expected {"<input name>": {"type": "float32", "dims": [1, 3], "data": [...]}}.`,
-    );
-  }
-  return parsed.data;
-}
 
 export const modelsCommands: Command[] = [
   {
@@ -173,12 +122,14 @@ export const modelsCommands: Command[] = [
       const input = str(ctx, 'input');
       if (!input) throw new AirlockError('USAGE', '"airlock run" needs --input FILE.');
       const ref = ctx.positionals[0]!;
-      // Images go to the engine by path: it decodes them and applies the card's pre-processing.
+      // The engine reads the file by path (image, .npy or .json), as it does for batch jobs.
       const config = parseRunConfig(str(ctx, 'config'));
-      const request = isImageFile(input)
-        ? { model: ref, image: { path: resolve(input) }, config }
-        : { model: ref, inputs: await readInputFile(input, ctx.handlers!, ctx, ref), config };
-      const result = await call(ctx.handlers!, 'inference:run', request, ctx);
+      const result = await call(
+        ctx.handlers!,
+        'inference:run',
+        { model: ref, file: { path: resolve(input) }, config },
+        ctx,
+      );
       if (result.config?.note) ctx.log(`note: ${result.config.note}`);
       const outputs = toPlainJson(result.outputs);
       const output = str(ctx, 'output');

@@ -1,0 +1,135 @@
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { extname } from 'node:path';
+import { z } from 'zod';
+import type { TensorSpec } from '../contract/card.js';
+import { tensorJsonSchema, tensorMapSchema, type TensorMapJson } from '../contract/tensors.js';
+import { AirlockError } from '../errors.js';
+import { parseNpy } from '../inference/npy.js';
+import { isImageFile } from '../processing/image.js';
+
+/**
+ * The one reader of input files (the Run screen's pick, `airlock run --input`, every file of a
+ * batch job, a card's sample input): what kind a file is, reading it safely from a path, and
+ * turning a .npy or .json file into the model's tensors.
+ */
+
+/** Larger input files are refused before a byte is read. */
+export const MAX_INPUT_FILE_BYTES = 512 * 1024 * 1024;
+
+export type InputFileKind = 'image' | 'npy' | 'json';
+
+/** What a file is, by its name: an image, a NumPy array, a JSON tensor map, or nothing Airlock reads. */
+export function inputFileKind(name: string): InputFileKind | null {
+  if (isImageFile(name)) return 'image';
+  const ext = extname(name).toLowerCase();
+  return ext === '.npy' ? 'npy' : ext === '.json' ? 'json' : null;
+}
+
+/**
+ * Reads an input file named by a path: opened without blocking (a FIFO or device cannot stall
+ * the engine), checked to be a regular file on the open descriptor (so a swap after the check
+ * changes nothing), refused above `max` bytes, and read no further than the size it had.
+ */
+export async function readInputFile(path: string, max = MAX_INPUT_FILE_BYTES): Promise<Buffer> {
+  let fh;
+  try {
+    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (cause) {
+    throw new AirlockError(
+      'MEDIA_NOT_FOUND',
+      `Cannot read the input file ${path}: ${(cause as Error).message}. Check the path and that the medium is mounted.`,
+      { cause, details: { file: path } },
+    );
+  }
+  try {
+    const info = await fh.stat();
+    if (!info.isFile())
+      throw new AirlockError(
+        'INPUT_INVALID',
+        `${path} is not a regular file (it is a folder, device, FIFO or socket); give an image, .npy or .json file.`,
+        { details: { file: path } },
+      );
+    if (info.size > max)
+      throw new AirlockError(
+        'INPUT_INVALID',
+        `${path} is ${info.size} bytes, over the ${max}-byte limit for one input file; split it into smaller inputs.`,
+        { details: { file: path, size: info.size, limit: max } },
+      );
+    const bytes = Buffer.alloc(info.size);
+    let at = 0;
+    while (at < bytes.length) {
+      const { bytesRead } = await fh.read(bytes, at, bytes.length - at, at);
+      if (bytesRead === 0) break;
+      at += bytesRead;
+    }
+    if (at !== bytes.length)
+      throw new AirlockError(
+        'MEDIA_READ_FAILED',
+        `${path} became shorter while it was read (${at} of ${bytes.length} bytes); it was not used. Check the medium and try again.`,
+        { details: { file: path } },
+      );
+    return bytes;
+  } finally {
+    await fh.close();
+  }
+}
+
+const FORMAT_HINT =
+  'Inputs are {"<input name>": {"type": "float32", "dims": [1, 3], "data": [...]}}, one such tensor for a one-input model, or a .npy file.';
+
+/**
+ * The model's inputs from a .npy file (a one-input model) or a JSON file: a map of input name to
+ * tensor, or a single tensor for a one-input model. `ref` names the model in messages.
+ */
+export function tensorsFromFile(
+  bytes: Uint8Array,
+  name: string,
+  specs: readonly Pick<TensorSpec, 'name'>[],
+  ref: string,
+): TensorMapJson {
+  const kind = inputFileKind(name);
+  const only = specs.length === 1 ? specs[0]!.name : null;
+  if (kind === 'npy') {
+    if (only === null)
+      throw new AirlockError(
+        'INPUT_NAME_MISMATCH',
+        `A .npy file feeds a model with one input; ${ref} has ${specs.length} (${specs.map((i) => i.name).join(', ')}). Use a JSON input file naming each.`,
+      );
+    return { [only]: parseNpy(bytes) };
+  }
+  if (kind === 'json') {
+    let json: unknown;
+    try {
+      json = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
+    } catch (cause) {
+      throw new AirlockError(
+        'INPUT_INVALID',
+        `${name} is not JSON (${(cause as Error).message}). ${FORMAT_HINT}`,
+        {
+          cause,
+        },
+      );
+    }
+    const single = tensorJsonSchema.safeParse(json);
+    if (single.success) {
+      if (only === null)
+        throw new AirlockError(
+          'INPUT_NAME_MISMATCH',
+          `${name} holds one tensor, but ${ref} takes ${specs.length} inputs (${specs.map((i) => i.name).join(', ')}); map each input name to its tensor.`,
+        );
+      return { [only]: single.data };
+    }
+    const parsed = tensorMapSchema.safeParse(json);
+    if (!parsed.success)
+      throw new AirlockError(
+        'INPUT_INVALID',
+        `${name} is not an input map: ${z.prettifyError(parsed.error)}. ${FORMAT_HINT}`,
+      );
+    return parsed.data;
+  }
+  throw new AirlockError(
+    'INPUT_INVALID',
+    `${name} is not an input Airlock reads (images, .npy or .json); it was not run.`,
+  );
+}
