@@ -1,22 +1,33 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { AuditLog, type Actor, type AuditEvent } from './audit/audit-log.js';
+import { AdmissionGate } from './admission/gate.js';
+import { AuditLog } from './audit/audit-log.js';
+import { AuditSettingsStore } from './audit/audit-settings.js';
+import { InstallationKeys, SYSTEM_ACTOR } from './audit/installation-key.js';
 import { AuditIntegrity } from './audit/integrity.js';
 import { Accounts } from './auth/accounts.js';
 import { SessionManager } from './auth/sessions.js';
-import type { TrustDecision } from './bundle/reader.js';
-import type { Statement } from './bundle/statement.js';
-import { DEFAULT_LIMITS, type BundleLimits } from './bundle/limits.js';
-import { openDatabase, type Db } from './db/database.js';
-import { AirlockError, AuditWriteError } from './errors.js';
-import { InferenceEngine } from './inference/engine.js';
+import { SignIn } from './auth/sign-in.js';
 import { BatchingPool } from './batching/pool.js';
+import { BenchStore } from './bench/bench-store.js';
+import { DEFAULT_LIMITS, type BundleLimits } from './bundle/limits.js';
+import type { InstalledModel } from './contract/models.js';
+import { openDatabase, type Db } from './db/database.js';
+import { AirlockError } from './errors.js';
+import { currentMachine, HardwareStore } from './hardware/hardware-store.js';
+import { InferenceEngine } from './inference/engine.js';
+import { JobRunner } from './jobs/job-runner.js';
+import { JobStore } from './jobs/job-store.js';
 import { dataPaths, type DataPaths } from './paths.js';
+import { PolicyStore } from './policy/policy-store.js';
+import { recheckInstalled, recheckNeeded } from './policy/recheck.js';
+import { ModelRunner } from './run/runner.js';
 import { ModelRegistry } from './store/model-registry.js';
 import { ModelStore } from './store/model-store.js';
 import { TrustStore } from './trust/trust-store.js';
-import { PolicyStore } from './policy/policy-store.js';
-import { policyDecision } from './policy/actions.js';
+import { RunConfigs } from './tuning/resolve.js';
+import { TunedStore } from './tuning/tuned-store.js';
+import { Operations } from './util/operations.js';
 
 export interface AirlockOptions {
   readonly dataDir: string;
@@ -28,33 +39,55 @@ export interface AirlockOptions {
 }
 
 /**
- * The composition root of the engine: one data directory, one database, and the services over
- * them. Every transport (CLI, Electron IPC, the test loopback) drives it through the contract
- * handlers in runtime/api; nothing here knows which one is calling.
+ * The composition root of the engine: one data directory, one database, and every service over
+ * them, each built once here and handed the few others it uses. Only the floors above know this
+ * class (runtime/api, runtime/cli, runtime/index.ts): every transport (CLI, Electron IPC, the test
+ * loopback) drives it through the contract handlers in runtime/api, and nothing below imports it
+ * (runtime/README.md; the architecture test holds it).
  */
 export class Airlock {
   readonly paths: DataPaths;
   readonly db: Db;
+  readonly installationId: string;
+  readonly limits: BundleLimits;
+  readonly clockSkewMs: number;
+  readonly now: () => Date;
+  /** This machine's facts and fingerprint (read once per process). */
+  readonly machine = currentMachine;
+
+  /** The tamper-evident audit log; every state change is recorded through it (issue 5). */
   readonly audit: AuditLog;
-  /** Installation key, signed checkpoints, rollback detection (issue 5). */
+  readonly auditSettings: AuditSettingsStore;
+  readonly installationKey: InstallationKeys;
+  /** Signed checkpoints, rollback detection, inclusion proofs. */
   readonly integrity: AuditIntegrity;
-  /** Local accounts and roles; app sessions (issue 5). */
+
+  /** Local accounts and roles, sign-in, app sessions. */
   readonly accounts: Accounts;
+  readonly signIn: SignIn;
   readonly sessions: SessionManager;
+
   readonly trust: TrustStore;
   /** The signed facility policy, revocations and downgrade allowances (docs/trust-policy.md). */
   readonly policy: PolicyStore;
   readonly registry: ModelRegistry;
   readonly store: ModelStore;
+  /** The one door: whether a bundle may be installed, a model may run (runtime/admission). */
+  readonly admission: AdmissionGate;
+
   readonly inference: InferenceEngine;
   /** Worker threads with dynamic batching, for batch jobs, pipelines and concurrent callers. */
   readonly batching: BatchingPool;
-  readonly installationId: string;
-  readonly limits: BundleLimits;
-  readonly clockSkewMs: number;
-  readonly now: () => Date;
-  /** AbortControllers of long work in flight, by the caller's operationId. */
-  readonly operations = new Map<string, AbortController>();
+  readonly hardware: HardwareStore;
+  readonly benchResults: BenchStore;
+  readonly tuned: TunedStore;
+  readonly configs: RunConfigs;
+  /** The one run path (runtime/run). */
+  readonly runner: ModelRunner;
+  readonly jobStore: JobStore;
+  readonly jobs: JobRunner;
+  /** Long work in flight, cancellable by operationId. */
+  readonly operations = new Operations();
 
   private constructor(options: AirlockOptions, db: Db, paths: DataPaths) {
     this.paths = paths;
@@ -63,19 +96,58 @@ export class Airlock {
     this.limits = options.limits ?? DEFAULT_LIMITS;
     this.clockSkewMs = options.clockSkewMs ?? 5 * 60_000;
     this.installationId = Airlock.installation(db);
+
     this.audit = new AuditLog(db, this.installationId, this.now);
-    this.integrity = new AuditIntegrity(db, paths, this.audit, this.now);
+    this.auditSettings = new AuditSettingsStore(db, this.audit);
+    this.installationKey = new InstallationKeys(db, paths.keys, this.audit);
+    this.integrity = new AuditIntegrity(
+      db,
+      paths,
+      this.audit,
+      this.installationKey,
+      this.auditSettings,
+      this.now,
+    );
+
     this.accounts = new Accounts(db, this.audit, this.now);
+    this.signIn = new SignIn(this.accounts, this.audit, this.now);
     this.sessions = new SessionManager(this.accounts, this.now);
+
     this.trust = new TrustStore(db);
     this.policy = new PolicyStore(db);
     this.registry = new ModelRegistry(db);
     this.store = new ModelStore(paths, db);
+    this.admission = new AdmissionGate({
+      trust: this.trust,
+      policy: this.policy,
+      registry: this.registry,
+      now: this.now,
+      clockSkewMs: this.clockSkewMs,
+    });
+
     this.inference = new InferenceEngine(this.store);
     this.batching = new BatchingPool(this.store);
+    this.hardware = new HardwareStore(db);
+    this.benchResults = new BenchStore(db);
+    this.tuned = new TunedStore(db);
+    this.configs = new RunConfigs({ tuned: this.tuned, hardware: this.hardware, machine: this.machine });
+    this.runner = new ModelRunner(this);
+    this.jobStore = new JobStore(db);
+    this.jobs = new JobRunner({
+      jobs: this.jobStore,
+      runner: this.runner,
+      configs: this.configs,
+      audit: this.audit,
+      operations: this.operations,
+      now: this.now,
+    });
   }
 
-  /** Opens (creating if needed) a data directory and cleans up after any interrupted import. */
+  /**
+   * Opens (creating if needed) a data directory: refuses a database rolled back to an older copy,
+   * cleans up after any interrupted import, and re-checks installed models against the
+   * revocations in force.
+   */
   static open(options: AirlockOptions): Airlock {
     const paths = dataPaths(options.dataDir);
     try {
@@ -97,12 +169,41 @@ export class Airlock {
     try {
       // The installation key on first start; refuses a database rolled back to an older copy.
       airlock.integrity.start();
+      airlock.store.recover();
+      airlock.recheckAtStart();
     } catch (error) {
       db.close();
       throw error;
     }
-    airlock.store.recover();
     return airlock;
+  }
+
+  /**
+   * The revocation re-check at start: a model that admission now refuses (its bundle or a signer
+   * it needs was revoked, here or by another process) is disabled before anything can run it,
+   * audited. Read only unless something must change, so a start takes no write lock for it.
+   */
+  private recheckAtStart(): void {
+    if (!recheckNeeded(this)) return;
+    this.audit.recorded(SYSTEM_ACTOR, () => {
+      const disabled = recheckInstalled(this);
+      return {
+        result: null,
+        event: disabled.map((d) => ({
+          action: 'model.disable',
+          target: `${d.name}@${d.version}`,
+          outcome: 'success' as const,
+          details: { reason: d.reason, by: 'revocation re-check at start' },
+        })),
+      };
+    });
+  }
+
+  /** Closes the sessions and workers holding an installed model's files. */
+  async dropSessions(model: InstalledModel): Promise<void> {
+    await this.inference.forget(model.bundleSha256);
+    const graph = model.files.find((f) => f.path === model.card.model)?.sha256;
+    if (graph) await this.batching.forget(graph);
   }
 
   private static installation(db: Db): string {
@@ -120,52 +221,8 @@ export class Airlock {
       .immediate();
   }
 
-  setting(key: string): string | null {
-    return (
-      (this.db.prepare('SELECT value FROM settings WHERE key = ?').pluck().get(key) as string | undefined) ??
-      null
-    );
-  }
-
-  /**
-   * Which keys count for the model a statement names, and how many must sign. Without a signed
-   * facility policy: every trusted publisher key, one signature. With one: the first rule whose
-   * pattern matches the name (docs/trust-policy.md). Revoked keys never count.
-   */
-  trustDecision(statement: Statement): TrustDecision {
-    return policyDecision(this, statement);
-  }
-
-  /** Runs a state change and its audit record in one transaction: both happen or neither does. */
-  recorded<T>(actor: Actor, change: () => { result: T; event: AuditEvent }): T {
-    try {
-      return this.db
-        .transaction(() => {
-          const { result, event } = change();
-          this.audit.append(actor, event);
-          return result;
-        })
-        .immediate();
-    } catch (error) {
-      if (error instanceof AirlockError) throw error;
-      if (
-        /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN)/.test(String((error as { code?: unknown }).code))
-      ) {
-        throw new AuditWriteError(
-          `The change and its audit record could not be written (${(error as Error).message}); nothing was changed. Free disk space or close other Airlock processes holding the database, then try again.`,
-          { cause: error },
-        );
-      }
-      throw new AirlockError(
-        'IO_ERROR',
-        `The change could not be saved: ${(error as Error).message}. Nothing was changed.`,
-        { cause: error },
-      );
-    }
-  }
-
   async close(): Promise<void> {
-    for (const c of this.operations.values()) c.abort();
+    this.operations.cancelAll();
     await this.inference.close();
     await this.batching.close();
     try {

@@ -40,53 +40,6 @@ export class CancelledError extends AirlockError {
   }
 }
 
-/** A bundle failed one of the four verification steps; `code` says which check. */
-export class BundleRejectedError extends AirlockError {
-  override name = 'BundleRejectedError';
-}
-
-export class SignatureInvalidError extends BundleRejectedError {
-  override name = 'SignatureInvalidError';
-  constructor(message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
-    super('SIGNATURE_INVALID', message, options);
-  }
-}
-
-export class UntrustedKeyError extends BundleRejectedError {
-  override name = 'UntrustedKeyError';
-  constructor(message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
-    super('UNTRUSTED_SIGNER', message, options);
-  }
-}
-
-export class DigestMismatchError extends BundleRejectedError {
-  override name = 'DigestMismatchError';
-  constructor(message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
-    super('DIGEST_MISMATCH', message, options);
-  }
-}
-
-export class BundleExpiredError extends BundleRejectedError {
-  override name = 'BundleExpiredError';
-  constructor(message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
-    super('BUNDLE_EXPIRED', message, options);
-  }
-}
-
-export class RollbackError extends BundleRejectedError {
-  override name = 'RollbackError';
-  constructor(message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
-    super('ROLLBACK', message, options);
-  }
-}
-
-export class InputShapeError extends AirlockError {
-  override name = 'InputShapeError';
-  constructor(message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {
-    super('INPUT_SHAPE_MISMATCH', message, options);
-  }
-}
-
 export class AuditWriteError extends AirlockError {
   override name = 'AuditWriteError';
   constructor(message: string, options: { cause?: unknown; details?: Record<string, unknown> } = {}) {

@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import type { AuditOutcome, AuditRecord, AuditVerifyReport } from '../contract/audit.js';
 import type { Role } from '../contract/users.js';
 import type { Db } from '../db/database.js';
-import { AuditWriteError } from '../errors.js';
+import { AirlockError, AuditWriteError, toErrorInfo } from '../errors.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import { MerkleFrontier } from './merkle.js';
 
@@ -28,6 +28,17 @@ export interface AuditEvent {
   readonly target: string;
   readonly outcome: AuditOutcome;
   readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * What a change hands back to `AuditLog.recorded`: its result and the record(s) of it. `actor`
+ * replaces the caller's where the record must name someone else (the account a first sign-in
+ * makes, the OS user refused).
+ */
+export interface RecordedChange<T> {
+  readonly result: T;
+  readonly event: AuditEvent | readonly AuditEvent[];
+  readonly actor?: Actor;
 }
 
 interface AuditRow {
@@ -103,8 +114,8 @@ export class AuditLog {
   private readonly last;
   readonly installation: string;
   /**
-   * Called after each append that committed on its own (not inside a caller's transaction) with
-   * the new head; the integrity service writes signed checkpoints from here. Errors are its own.
+   * Called after each append or recorded change that committed on its own (not inside a caller's
+   * transaction) with the new head; the integrity service writes signed checkpoints from here. Errors are its own.
    */
   afterCommit: ((head: { count: number; hash: string }) => void) | null = null;
 
@@ -165,15 +176,73 @@ export class AuditLog {
         { cause },
       );
     }
-    if (!this.db.inTransaction && records.length > 0) {
-      const last = records.at(-1)!;
-      try {
-        this.afterCommit?.({ count: last.seq, hash: last.hash });
-      } catch {
-        // A checkpoint that could not be written is retried after the next append; the record is safe.
-      }
-    }
+    if (!this.db.inTransaction) this.committed(records);
     return records;
+  }
+
+  /**
+   * The one way to change state: runs `change` and appends its audit record in the same IMMEDIATE
+   * transaction, so both happen or neither does (nested in a caller's transaction, a savepoint).
+   * A change that throws leaves nothing; a database that cannot be written gives
+   * AUDIT_WRITE_FAILED, and nothing was changed.
+   */
+  recorded<T>(actor: Actor, change: () => RecordedChange<T>): T {
+    const nested = this.db.inTransaction;
+    let records: AuditRecord[] = [];
+    let result: T;
+    try {
+      result = this.db
+        .transaction(() => {
+          const done = change();
+          const events = Array.isArray(done.event) ? done.event : [done.event as AuditEvent];
+          records = this.appendMany(done.actor ?? actor, events);
+          return done.result;
+        })
+        .immediate();
+    } catch (error) {
+      if (error instanceof AirlockError) throw error;
+      if (
+        /^SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN)/.test(String((error as { code?: unknown }).code))
+      ) {
+        throw new AuditWriteError(
+          `The change and its audit record could not be written (${(error as Error).message}); nothing was changed. Free disk space or close other Airlock processes holding the database, then try again.`,
+          { cause: error },
+        );
+      }
+      throw new AirlockError(
+        'IO_ERROR',
+        `The change could not be saved: ${(error as Error).message}. Nothing was changed.`,
+        { cause: error },
+      );
+    }
+    if (!nested) this.committed(records);
+    return result;
+  }
+
+  /**
+   * Runs `work`; a refusal is recorded under `action` with its reason (outcome `refused`) before
+   * it is thrown on. An audit failure is thrown on as it is: it was not recorded.
+   */
+  attempt<T>(actor: Actor, action: string, target: string, work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      const info = toErrorInfo(error);
+      if (info.code !== 'AUDIT_WRITE_FAILED')
+        this.append(actor, { action, target, outcome: 'refused', details: { error: info } });
+      throw error;
+    }
+  }
+
+  /** After a commit of our own: the checkpoint hook learns the new head. */
+  private committed(records: readonly AuditRecord[]): void {
+    const last = records.at(-1);
+    if (!last) return;
+    try {
+      this.afterCommit?.({ count: last.seq, hash: last.hash });
+    } catch {
+      // A checkpoint that could not be written is retried after the next append; the record is safe.
+    }
   }
 
   head(): { count: number; hash: string } {

@@ -13,11 +13,13 @@ import {
   writeSync,
 } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import type { Airlock } from '../airlock.js';
 import type { AuditExportReport, SignedCheckpoint } from '../contract/audit.js';
 import type { ProgressEvent } from '../contract/channel.js';
 import { AirlockError, throwIfAborted } from '../errors.js';
-import { archiveAnchor, type Actor } from './audit-log.js';
+import type { Db } from '../db/database.js';
+import type { DataPaths } from '../paths.js';
+import { archiveAnchor, type Actor, type AuditLog } from './audit-log.js';
+import type { AuditIntegrity } from './integrity.js';
 import { VERIFIER_SOURCE } from './verifier/embedded.js';
 
 export const EXPORT_FORMAT = 'airlock.audit.export/v1';
@@ -44,6 +46,19 @@ export interface ExportOptions {
   /** Internal: an exact seq range (retention archives), not audited as an export. */
   readonly seqRange?: { readonly fromSeq: number; readonly toSeq: number };
   readonly kind?: 'export' | 'archive';
+}
+
+/** What exports and retention archives read and sign with. */
+export interface ExportServices {
+  readonly db: Db;
+  readonly audit: Pick<AuditLog, 'append' | 'head' | 'installation'>;
+  readonly integrity: Pick<
+    AuditIntegrity,
+    'checkpoint' | 'makeCheckpoint' | 'frontierAt' | 'hashAt' | 'key' | 'storedCheckpoints'
+  >;
+  /** The data directory (where retention archives live). */
+  readonly paths: Pick<DataPaths, 'root'>;
+  readonly now: () => Date;
 }
 
 const EXPORT_CHUNK = 20_000;
@@ -138,14 +153,13 @@ function ensureEmptyTarget(out: string): void {
  * cannot be recorded does not appear (AU-5). See docs/audit-export.md.
  */
 export async function exportAudit(
-  airlock: Airlock,
+  services: ExportServices,
   actor: Actor,
   options: ExportOptions,
 ): Promise<AuditExportReport> {
   const out = resolve(options.out);
   ensureEmptyTarget(out);
-  const integrity = airlock.integrity;
-  const db = airlock.db;
+  const { integrity, db } = services;
   const from = isoOrNull(options.from);
   const to = isoOrNull(options.to);
   if (from && to && from > to)
@@ -153,7 +167,7 @@ export async function exportAudit(
 
   // A checkpoint at each export over the whole log (stored, and the file outside the database).
   const full = options.kind === 'archive' ? null : integrity.checkpoint();
-  const head = airlock.audit.head();
+  const head = services.audit.head();
   const anchorSeq = archiveAnchor(db)?.seq ?? 0;
   let fromSeq: number;
   let toSeq: number;
@@ -175,7 +189,7 @@ export async function exportAudit(
   if (toSeq < fromSeq) {
     throw new AirlockError(
       'NOT_FOUND',
-      `No audit records ${from ? `from ${from} ` : ''}${to ? `up to ${to}` : ''} are in the database${anchorSeq ? ` (records up to ${anchorSeq} are in sealed archives under ${join(airlock.paths.root, 'audit-archive')})` : ''}. Widen the range.`,
+      `No audit records ${from ? `from ${from} ` : ''}${to ? `up to ${to}` : ''} are in the database${anchorSeq ? ` (records up to ${anchorSeq} are in sealed archives under ${join(services.paths.root, 'audit-archive')})` : ''}. Widen the range.`,
     );
   }
 
@@ -256,9 +270,9 @@ export async function exportAudit(
     const manifest = {
       format: EXPORT_FORMAT,
       kind: options.kind ?? 'export',
-      createdAt: airlock.now().toISOString(),
+      createdAt: services.now().toISOString(),
       createdBy: { name: actor.name, role: actor.role ?? null, source: actor.source },
-      installation: airlock.installationId,
+      installation: services.audit.installation,
       keyId: key.keyId,
       range: { from, to, fromSeq, toSeq, count: total },
       // The chain and Merkle tree before the first exported record: its hash and the roots of the
@@ -277,13 +291,13 @@ export async function exportAudit(
     writeWhole(
       tmp,
       'README.txt',
-      `Airlock audit ${options.kind ?? 'export'}: records ${fromSeq}..${toSeq} of installation ${airlock.installationId}.\n` +
+      `Airlock audit ${options.kind ?? 'export'}: records ${fromSeq}..${toSeq} of installation ${services.audit.installation}.\n` +
         `Check it on any machine with Node.js 18 or newer:  node verify.js   (or: node verify.js THIS_FOLDER)\n` +
         `Pin the installation key you hold on record:       node verify.js --key-id ${key.keyId}\n` +
         `Prove that one record is in the signed tree:       node verify.js --prove SEQ\n`,
     );
     if (options.kind !== 'archive') {
-      airlock.audit.append(actor, {
+      services.audit.append(actor, {
         action: 'audit.export',
         target: out,
         outcome: 'success',

@@ -1,50 +1,24 @@
-import {
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPairSync,
-  sign,
-  verify,
-  type KeyObject,
-} from 'node:crypto';
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  linkSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  rmSync,
-  readFileSync,
-  renameSync,
-  writeSync,
-} from 'node:fs';
+import { sign, verify, type KeyObject } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AuditSettings, CheckpointBody, InclusionProof, SignedCheckpoint } from '../contract/audit.js';
+import type { CheckpointBody, InclusionProof, SignedCheckpoint } from '../contract/audit.js';
 import type { Db } from '../db/database.js';
 import { AirlockError } from '../errors.js';
-import { keyIdOf } from '../crypto/keys.js';
 import type { DataPaths } from '../paths.js';
 import { canonicalJson } from '../util/canonical-json.js';
-import { archiveAnchor, GENESIS_HASH, type Actor, type AuditLog } from './audit-log.js';
+import { archiveAnchor, GENESIS_HASH, type AuditLog } from './audit-log.js';
+import type { AuditSettingsStore } from './audit-settings.js';
+import {
+  SYSTEM_ACTOR,
+  writeFileDurable,
+  type InstallationKey,
+  type InstallationKeys,
+} from './installation-key.js';
 import { inclusionPath, leafHash, MerkleFrontier, rootFromPath } from './merkle.js';
 
-export const INSTALLATION_KEY_FILE = 'installation.key';
-export const INSTALLATION_PUB_FILE = 'installation.pub';
 /** The latest signed checkpoint, kept outside the database to detect a rolled-back database file. */
 export const CHECKPOINT_FILE = 'audit-checkpoint.json';
-export const DEFAULT_CHECKPOINT_EVERY = 1000;
 const FILE_WRITTEN = 'audit.checkpointFile.written';
-
-/** The engine itself, for records it writes on its own (key creation, missing checkpoint file). */
-export const SYSTEM_ACTOR: Actor = { name: 'airlock', source: `engine:${process.pid}`, role: 'admin' };
-
-export interface InstallationKey {
-  readonly privateKey: KeyObject;
-  readonly publicKey: KeyObject;
-  readonly publicKeyPem: string;
-  readonly keyId: string;
-}
 
 interface CheckpointRow {
   tree_size: number;
@@ -53,19 +27,6 @@ interface CheckpointRow {
   frontier: string;
   body: string;
   signature: string;
-}
-
-/** Writes a file so that it is either the old or the new one after a crash: temp file, fsync, rename. */
-export function writeFileDurable(file: string, data: string | Uint8Array, mode = 0o644): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w', mode);
-  try {
-    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
 }
 
 export function signCheckpoint(body: CheckpointBody, key: KeyObject): SignedCheckpoint {
@@ -87,15 +48,15 @@ export function checkpointSignatureValid(cp: SignedCheckpoint, publicKey: KeyObj
  * database file rolled back to an older copy is refused at start (AUDIT_ROLLBACK).
  */
 export class AuditIntegrity {
-  private keyCache: InstallationKey | null = null;
   private lastCheckpointSize = 0;
   private checkpointing = false;
-  private keyMadeThisStart = false;
 
   constructor(
     private readonly db: Db,
-    private readonly paths: DataPaths,
+    private readonly paths: Pick<DataPaths, 'database' | 'keys'>,
     private readonly audit: AuditLog,
+    private readonly keys: Pick<InstallationKeys, 'get'>,
+    private readonly auditSettings: Pick<AuditSettingsStore, 'get' | 'value'>,
     private readonly now: () => Date,
   ) {}
 
@@ -114,112 +75,13 @@ export class AuditIntegrity {
     this.checkRollback();
     this.lastCheckpointSize = this.latest()?.tree_size ?? 0;
     this.audit.afterCommit = (head) => {
-      if (head.count - this.lastCheckpointSize >= this.settings().checkpointEvery) this.checkpoint();
+      if (head.count - this.lastCheckpointSize >= this.auditSettings.get().checkpointEvery) this.checkpoint();
     };
   }
 
-  /** The installation key; made (and its creation recorded) on first start. */
+  /** The installation key checkpoints and exports are signed with. */
   key(): InstallationKey {
-    if (this.keyCache) return this.keyCache;
-    const keyFile = join(this.paths.keys, INSTALLATION_KEY_FILE);
-    const pubFile = join(this.paths.keys, INSTALLATION_PUB_FILE);
-    if (!existsSync(keyFile) && this.publishNewKey(keyFile)) this.keyMadeThisStart = true;
-    let privateKey: KeyObject;
-    try {
-      privateKey = createPrivateKey(readFileSync(keyFile, 'utf8'));
-    } catch (cause) {
-      throw new AirlockError(
-        'KEY_INVALID',
-        `The installation key ${keyFile} cannot be read (${(cause as Error).message}). Restore it from backup; the audit log cannot be signed without it.`,
-        { cause },
-      );
-    }
-    const publicKey = createPublicKey(privateKey);
-    const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-    const keyId = keyIdOf(publicKey);
-    if (this.keyMadeThisStart || !existsSync(pubFile)) writeFileDurable(pubFile, publicKeyPem);
-    // Recorded in the log itself, once per key (an exported log names the key that must have
-    // signed it). Checked again under the write lock: two processes starting together announce once.
-    if (this.setting('audit.key.id') !== keyId) {
-      this.db
-        .transaction(() => {
-          const recorded = this.setting('audit.key.id');
-          if (recorded === keyId) return;
-          this.db
-            .prepare(
-              "INSERT INTO settings (key, value) VALUES ('audit.key.id', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            )
-            .run(keyId);
-          this.audit.append(SYSTEM_ACTOR, {
-            action: 'audit.key.create',
-            target: keyId,
-            outcome: recorded ? 'failure' : 'success',
-            details: {
-              keyId,
-              publicKeyPem,
-              ...(recorded
-                ? { replaces: recorded, reason: 'the installation key file was missing or replaced' }
-                : {}),
-            },
-          });
-        })
-        .immediate();
-    }
-    this.keyCache = { privateKey, publicKey, publicKeyPem, keyId };
-    return this.keyCache;
-  }
-
-  /**
-   * Makes a key and publishes it with link(2), which fails if another process starting at the
-   * same moment published one first: then that one is used. Returns whether this process made it.
-   */
-  private publishNewKey(keyFile: string): boolean {
-    mkdirSync(this.paths.keys, { recursive: true, mode: 0o700 });
-    const { privateKey } = generateKeyPairSync('ed25519');
-    const tmp = `${keyFile}.tmp-${process.pid}`;
-    writeFileDurable(tmp, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 0o600);
-    try {
-      linkSync(tmp, keyFile);
-      return true;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      throw error;
-    } finally {
-      rmSync(tmp, { force: true });
-    }
-  }
-
-  settings(): AuditSettings {
-    const every = Number(this.setting('audit.checkpointEvery') ?? DEFAULT_CHECKPOINT_EVERY);
-    const days = this.setting('audit.retentionDays');
-    return { checkpointEvery: every, retentionDays: days === null ? null : Number(days) };
-  }
-
-  configure(
-    actor: Actor,
-    change: { checkpointEvery?: number | undefined; retentionDays?: number | null | undefined },
-  ): AuditSettings {
-    const before = this.settings();
-    const put = this.db.prepare(
-      'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
-    );
-    this.db
-      .transaction(() => {
-        if (change.checkpointEvery !== undefined)
-          put.run('audit.checkpointEvery', String(change.checkpointEvery));
-        if (change.retentionDays === null)
-          this.db.prepare("DELETE FROM settings WHERE key = 'audit.retentionDays'").run();
-        else if (change.retentionDays !== undefined)
-          put.run('audit.retentionDays', String(change.retentionDays));
-        this.audit.append(actor, {
-          action: 'audit.configure',
-          target: 'audit_log',
-          outcome: 'success',
-          details: { before, after: this.settings() },
-        });
-      })
-      .immediate();
-    return this.settings();
+    return this.keys.get();
   }
 
   latest(): CheckpointRow | undefined {
@@ -363,7 +225,7 @@ export class AuditIntegrity {
     mkdirSync(this.paths.keys, { recursive: true, mode: 0o700 });
     writeFileDurable(this.checkpointFile, JSON.stringify(cp, null, 2) + '\n');
     // The database remembers that the file exists, so that its disappearance is noticed.
-    if (this.setting(FILE_WRITTEN) === null) {
+    if (this.auditSettings.value(FILE_WRITTEN) === null) {
       this.db.prepare("INSERT OR IGNORE INTO settings (key, value) VALUES (?, '1')").run(FILE_WRITTEN);
     }
   }
@@ -386,7 +248,7 @@ export class AuditIntegrity {
     const file = this.checkpointFile;
     if (!existsSync(file)) {
       // Missing after records were written (not the first start): say so in the log, then replace it.
-      if (this.latest() || this.setting(FILE_WRITTEN) !== null) {
+      if (this.latest() || this.auditSettings.value(FILE_WRITTEN) !== null) {
         this.audit.append(SYSTEM_ACTOR, {
           action: 'audit.checkpoint.missing',
           target: file,
@@ -465,13 +327,5 @@ export class AuditIntegrity {
       path: path.map((p) => p.toString('hex')),
       merkleRoot: root.toString('hex'),
     };
-  }
-
-  private settingQuery: ReturnType<Db['prepare']> | null = null;
-
-  /** Read after every audit commit (the checkpoint interval): one prepared statement, kept. */
-  private setting(key: string): string | null {
-    this.settingQuery ??= this.db.prepare('SELECT value FROM settings WHERE key = ?').pluck();
-    return (this.settingQuery.get(key) as string | undefined) ?? null;
   }
 }

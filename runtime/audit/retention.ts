@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Airlock } from '../airlock.js';
 import type { AuditArchiveReport } from '../contract/audit.js';
 import { AirlockError } from '../errors.js';
-import { archiveAnchor, type Actor } from './audit-log.js';
-import { exportAudit } from './export.js';
+import { archiveAnchor, type Actor, type AuditLog } from './audit-log.js';
+import { exportAudit, type ExportServices } from './export.js';
+import type { AuditSettingsStore } from './audit-settings.js';
 
 const DAY_MS = 86_400_000;
 
@@ -20,19 +20,22 @@ const DAY_MS = 86_400_000;
  * and AuditLog.verify() starts from the boundary. Nothing is dropped without a sealed copy.
  */
 export async function archiveOldRecords(
-  airlock: Airlock,
+  services: ExportServices & {
+    readonly audit: Pick<AuditLog, 'recorded'>;
+    readonly auditSettings: Pick<AuditSettingsStore, 'get'>;
+  },
   actor: Actor,
   olderThanDays?: number,
 ): Promise<AuditArchiveReport> {
-  const days = olderThanDays ?? airlock.integrity.settings().retentionDays;
+  const days = olderThanDays ?? services.auditSettings.get().retentionDays;
   if (days === null || days === undefined) {
     throw new AirlockError(
       'USAGE',
       'No retention period is set. Set one with "airlock audit retention --days N" (or pass --older-than-days N).',
     );
   }
-  const db = airlock.db;
-  const cutoff = new Date(airlock.now().getTime() - days * DAY_MS).toISOString();
+  const { db } = services;
+  const cutoff = new Date(services.now().getTime() - days * DAY_MS).toISOString();
   const anchorSeq = archiveAnchor(db)?.seq ?? 0;
   const toSeq =
     (db.prepare('SELECT max(seq) FROM audit_log WHERE ts < ?').pluck().get(cutoff) as number | null) ?? 0;
@@ -47,16 +50,16 @@ export async function archiveOldRecords(
     };
   const fromSeq = anchorSeq + 1;
   const dir = join(
-    airlock.paths.root,
+    services.paths.root,
     'audit-archive',
     `${String(fromSeq).padStart(10, '0')}-${String(toSeq).padStart(10, '0')}`,
   );
   if (existsSync(dir)) {
     // Left by a run that stopped between sealing and deleting (its rows are still here): keep it
     // as evidence under another name and seal again.
-    renameSync(dir, `${dir}.unfinished-${airlock.now().getTime()}`);
+    renameSync(dir, `${dir}.unfinished-${services.now().getTime()}`);
   }
-  const report = await exportAudit(airlock, actor, {
+  const report = await exportAudit(services, actor, {
     out: dir,
     seqRange: { fromSeq, toSeq },
     kind: 'archive',
@@ -64,9 +67,10 @@ export async function archiveOldRecords(
   const manifestSha256 = createHash('sha256')
     .update(readFileSync(join(dir, 'manifest.json')))
     .digest('hex');
-  const frontier = airlock.integrity.frontierAt(toSeq);
+  const frontier = services.integrity.frontierAt(toSeq);
   const headHash = report.checkpoint.body.headHash;
-  db.transaction(() => {
+  // The deletion, the boundary and the record in one transaction: all of them or none.
+  services.audit.recorded(actor, () => {
     const present = db
       .prepare('SELECT count(*) FROM audit_log WHERE seq BETWEEN ? AND ?')
       .pluck()
@@ -82,6 +86,7 @@ export async function archiveOldRecords(
     db.exec(
       "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;",
     );
+    // The boundary first: the record appended below links to record toSeq through it.
     db.prepare(
       'INSERT INTO audit_archives (to_seq, from_seq, head_hash, merkle_root, frontier, dir, manifest_sha256, ts, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     ).run(
@@ -92,24 +97,27 @@ export async function archiveOldRecords(
       JSON.stringify(frontier.roots()),
       dir,
       manifestSha256,
-      airlock.now().toISOString(),
+      services.now().toISOString(),
       actor.name,
     );
-    airlock.audit.append(actor, {
-      action: 'audit.archive',
-      target: dir,
-      outcome: 'success',
-      details: {
-        fromSeq,
-        toSeq,
-        count: report.count,
-        olderThanDays: days,
-        cutoff,
-        headHash,
-        merkleRoot: report.checkpoint.body.merkleRoot,
-        manifestSha256,
+    return {
+      result: null,
+      event: {
+        action: 'audit.archive',
+        target: dir,
+        outcome: 'success',
+        details: {
+          fromSeq,
+          toSeq,
+          count: report.count,
+          olderThanDays: days,
+          cutoff,
+          headHash,
+          merkleRoot: report.checkpoint.body.merkleRoot,
+          manifestSha256,
+        },
       },
-    });
-  }).immediate();
+    };
+  });
   return { archived: true, fromSeq, toSeq, count: report.count, dir, manifestSha256 };
 }

@@ -1,5 +1,4 @@
-import type { Airlock } from '../airlock.js';
-import type { Actor } from '../audit/audit-log.js';
+import type { Actor, AuditLog } from '../audit/audit-log.js';
 import type { ErrorInfo } from '../contract/errors.js';
 import { toErrorInfo } from '../errors.js';
 import { accessFor, allowed } from './permissions.js';
@@ -16,13 +15,13 @@ export const AUTHORIZER: unique symbol = Symbol('airlock.authorizer');
  * written to the audit log first. If the refusal cannot be recorded, the caller gets
  * AUDIT_WRITE_FAILED instead (still refused).
  */
-export function createAuthorizer(airlock: Airlock): Authorizer {
+export function createAuthorizer(audit: Pick<AuditLog, 'append'>): Authorizer {
   return (channel, actor) => {
     if (allowed(channel, actor.role)) return null;
     const required = accessFor(channel);
     const code = actor.role === undefined ? 'AUTH_REQUIRED' : 'ROLE_FORBIDDEN';
     try {
-      airlock.audit.append(actor, {
+      audit.append(actor, {
         action: 'auth.refused',
         target: channel,
         outcome: 'refused',

@@ -12,16 +12,15 @@ const AUDIT: readonly Role[] = ['admin', 'auditor'];
  * Least privilege, enforced in dispatch for every transport. admin: trust keys, policy, imports,
  * accounts (and what an operator does); operator: run models, batch jobs, benchmarks; auditor:
  * read, verify and export the audit log. Reading what is installed is open to every account.
- * A channel missing from this table (a new one) falls back to its domain's rule, else admin only.
+ * Total over the contract's channels: a new channel without a row here fails to compile.
  */
-export const CHANNEL_ACCESS: Partial<Record<ChannelName, Access>> & Record<string, Access> = {
+export const CHANNEL_ACCESS: Readonly<Record<ChannelName, Access>> = {
   'auth:status': 'public',
   'auth:setup': 'public',
   'auth:login': 'public',
   'auth:logout': 'public',
   'auth:change-password': 'signed-in',
   'system:info': 'signed-in',
-  'system:network': 'signed-in',
   'operation:cancel': 'signed-in',
   'trust:list': 'signed-in',
   'trust:add': ADMIN,
@@ -36,7 +35,17 @@ export const CHANNEL_ACCESS: Partial<Record<ChannelName, Access>> & Record<strin
   'models:remove': ADMIN,
   // Listing drives is needed by everyone who reads from or writes to a stick (auditors export).
   'media:list': 'signed-in',
+  'media:scan': OPERATE,
   'inference:run': OPERATE,
+  'jobs:start': OPERATE,
+  'jobs:list': OPERATE,
+  'jobs:get': OPERATE,
+  'jobs:resume': OPERATE,
+  'jobs:cancel': OPERATE,
+  'bench:run': OPERATE,
+  'bench:results': OPERATE,
+  'bench:report': OPERATE,
+  'bench:tuned': OPERATE,
   'hardware:probe': OPERATE,
   'hardware:get': 'signed-in',
   'policy:show': 'signed-in',
@@ -61,18 +70,9 @@ export const CHANNEL_ACCESS: Partial<Record<ChannelName, Access>> & Record<strin
   'users:unmap': ADMIN,
 };
 
-/** Domains whose channels not listed above follow one rule (issue 4's benchmarks, batch jobs). */
-export const DOMAIN_ACCESS: Readonly<Record<string, Access>> = {
-  bench: OPERATE,
-  jobs: OPERATE,
-  batch: OPERATE,
-  inference: OPERATE,
-  media: OPERATE,
-  processing: OPERATE,
-};
-
+/** Who may call a channel; a name outside the contract (never dispatched) is admin only. */
 export function accessFor(channel: string): Access {
-  return CHANNEL_ACCESS[channel] ?? DOMAIN_ACCESS[channel.split(':')[0] ?? ''] ?? ADMIN;
+  return Object.hasOwn(CHANNEL_ACCESS, channel) ? CHANNEL_ACCESS[channel as ChannelName] : ADMIN;
 }
 
 /** True when an actor with this role (undefined: not signed in) may call the channel. */

@@ -1,71 +1,76 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
-import type { Actor } from '../audit/audit-log.js';
-import type { Airlock } from '../airlock.js';
+import type { Actor, AuditLog } from '../audit/audit-log.js';
 import type { BenchReport } from '../contract/bench.js';
 import type { ProgressEvent } from '../contract/channel.js';
 import type { InstalledModel } from '../contract/models.js';
-import { tensorMapSchema, type TensorMapJson } from '../contract/tensors.js';
 import type { z } from 'zod';
 import { AirlockError, toErrorInfo } from '../errors.js';
-import { HardwareStore, currentMachine } from '../hardware/hardware-store.js';
-import { parseNpy } from '../inference/npy.js';
+import type { HardwareStore } from '../hardware/hardware-store.js';
+import type { MachineFacts } from '../hardware/probe.js';
 import { toFeeds } from '../inference/tensors.js';
+import { tensorsFromFile } from '../run/input-file.js';
+import type { ModelRunner } from '../run/runner.js';
+import type { ModelStore } from '../store/model-store.js';
 import { chooseConfigs, describeConfig } from '../tuning/choose.js';
-import { TunedStore } from '../tuning/tuned-store.js';
+import type { TunedStore } from '../tuning/tuned-store.js';
 import type { benchRunRequestSchema } from '../contract/bench.js';
-import { BenchStore } from './bench-store.js';
+import type { BenchStore } from './bench-store.js';
 import { imageHints } from './inputs.js';
 import { benchmark } from './search.js';
 import type { TrialBudget } from './trial.js';
 
 export type BenchRequest = z.output<typeof benchRunRequestSchema>;
 
+/** What a benchmark run uses. */
+export interface BenchServices {
+  readonly runner: Pick<ModelRunner, 'admitted'>;
+  readonly store: Pick<ModelStore, 'check' | 'blobPath'>;
+  readonly hardware: Pick<HardwareStore, 'get'>;
+  readonly benchResults: Pick<BenchStore, 'save'>;
+  readonly tuned: Pick<TunedStore, 'saveFrom'>;
+  readonly audit: Pick<AuditLog, 'append' | 'recorded'>;
+  readonly machine: () => Promise<MachineFacts>;
+  readonly now: () => Date;
+}
+
 /** The model file of an installed model, checked against its signed digest before it is benchmarked. */
-export async function checkedModelFile(airlock: Airlock, model: InstalledModel): Promise<string> {
+export async function checkedModelFile(
+  store: BenchServices['store'],
+  model: InstalledModel,
+): Promise<string> {
   const file = model.files.find((f) => f.path === model.card.model);
-  if (!file || !(await airlock.store.check(file.sha256))) {
+  if (!file || !(await store.check(file.sha256))) {
     throw new AirlockError(
       'MODEL_TAMPERED',
       `The installed file of ${model.name}@${model.version} no longer matches its signed digest. It will not be benchmarked or run; re-import the bundle from the original medium.`,
     );
   }
-  return airlock.store.blobPath(file.sha256);
+  return store.blobPath(file.sha256);
 }
 
-/** The first sample input a card lists (a .json tensor map or a .npy for a one-input model), as feeds. */
+/**
+ * The first sample input a card lists (a .json tensor map or a .npy for a one-input model), as
+ * feeds: read with the run path's input-file reader, checked against the model's inputs.
+ */
 export async function sampleFeeds(
-  airlock: Airlock,
+  store: BenchServices['store'],
   model: InstalledModel,
 ): Promise<Record<string, ort.Tensor> | undefined> {
   const path = model.card.samples?.[0];
   if (!path) return undefined;
   const file = model.files.find((f) => f.path === path);
-  const fail = (why: string, cause?: unknown) =>
-    new AirlockError(
+  if (!file)
+    throw new AirlockError(
       'INPUT_INVALID',
-      `The sample input ${path} of ${model.name}@${model.version} ${why}. Ask the publisher for a corrected bundle, or benchmark with synthesised inputs after removing it.`,
-      cause === undefined ? {} : { cause },
+      `The sample input ${path} of ${model.name}@${model.version} is listed in the card but not in the bundle. Ask the publisher for a corrected bundle.`,
     );
-  if (!file) throw fail('is listed in the card but not in the bundle');
-  const bytes = await readFile(airlock.store.blobPath(file.sha256));
-  let map: TensorMapJson;
-  if (path.toLowerCase().endsWith('.npy')) {
-    if (model.card.inputs.length !== 1) throw fail('is a .npy file but the model has more than one input');
-    map = { [model.card.inputs[0]!.name]: parseNpy(bytes) };
-  } else {
-    let json: unknown;
-    try {
-      json = JSON.parse(bytes.toString('utf8'));
-    } catch (cause) {
-      throw fail('is not JSON', cause);
-    }
-    const parsed = tensorMapSchema.safeParse(json);
-    if (!parsed.success) throw fail('is not a tensor map');
-    map = parsed.data;
-  }
-  return toFeeds(model.card.inputs, map);
+  const bytes = await readFile(store.blobPath(file.sha256));
+  return toFeeds(
+    model.card.inputs,
+    tensorsFromFile(bytes, path, model.card.inputs, `${model.name}@${model.version}`),
+  );
 }
 
 export interface BenchRunOptions {
@@ -80,18 +85,14 @@ export interface BenchRunOptions {
  * audit record (one transaction), and returns the report. Cancelled: nothing is stored.
  */
 export async function runBench(
-  airlock: Airlock,
+  services: BenchServices,
   actor: Actor,
   req: BenchRequest,
   options: BenchRunOptions = {},
 ): Promise<BenchReport> {
-  const model = airlock.registry.resolve(req.model);
+  // Only a model admission lets run is benchmarked (disabled or revoked: refused here).
+  const model = services.runner.admitted(req.model);
   const target = `${model.name}@${model.version}`;
-  if (!model.enabled)
-    throw new AirlockError(
-      'MODEL_DISABLED',
-      `${target} is disabled (${model.disabledReason ?? 'by an admin'}); it cannot be benchmarked.`,
-    );
   for (const name of Object.keys(req.shapes ?? {})) {
     if (!model.card.inputs.some((i) => i.name === name)) {
       throw new AirlockError(
@@ -100,14 +101,14 @@ export async function runBench(
       );
     }
   }
-  const modelPath = await checkedModelFile(airlock, model);
-  const machine = await currentMachine();
-  const profile = new HardwareStore(airlock.db).get(machine.fingerprint);
+  const modelPath = await checkedModelFile(services.store, model);
+  const machine = await services.machine();
+  const profile = services.hardware.get(machine.fingerprint);
   const providers =
     req.providers ??
     (profile ? profile.providers.filter((p) => p.works && !p.fellBackToCpu).map((p) => p.name) : ['cpu']);
-  const sample = await sampleFeeds(airlock, model);
-  const startedAt = airlock.now().toISOString();
+  const sample = await sampleFeeds(services.store, model);
+  const startedAt = services.now().toISOString();
   const operationId = req.operationId ?? 'bench';
   options.onProgress?.({
     operationId,
@@ -150,7 +151,7 @@ export async function runBench(
   } catch (error) {
     const info = toErrorInfo(error);
     if (info.code !== 'CANCELLED')
-      airlock.audit.append(actor, {
+      services.audit.append(actor, {
         action: 'bench.run',
         target,
         outcome: 'failure',
@@ -167,7 +168,7 @@ export async function runBench(
       `No configuration of ${target} could run here, so nothing was stored. ${first ? `First failure: ${first.message}` : ''} Check --provider and --shape, or run "airlock hardware" to see which providers work.`,
       { details: { trials: result.trials.length } },
     );
-    airlock.audit.append(actor, {
+    services.audit.append(actor, {
       action: 'bench.run',
       target,
       outcome: 'failure',
@@ -191,14 +192,14 @@ export async function runBench(
     scenario: req.scenario,
     quick: req.quick,
     startedAt,
-    finishedAt: airlock.now().toISOString(),
+    finishedAt: services.now().toISOString(),
     inputs: { source: sample ? 'samples' : 'synthesized', shapes: result.shapes },
     trials: result.trials,
     best: chooseConfigs(result.trials),
   };
-  return airlock.recorded(actor, () => {
-    new BenchStore(airlock.db).save(report);
-    new TunedStore(airlock.db).saveFrom(report);
+  return services.audit.recorded(actor, () => {
+    services.benchResults.save(report);
+    services.tuned.saveFrom(report);
     return {
       result: report,
       event: {

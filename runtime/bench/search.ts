@@ -2,7 +2,7 @@ import * as ort from 'onnxruntime-node';
 import type { TensorSpec } from '../contract/card.js';
 import { GRAPH_OPTIMIZATION_LEVELS, type BenchConfig, type Scenario, type Trial } from '../contract/bench.js';
 import { AirlockError, toErrorInfo } from '../errors.js';
-import { sessionOptions, type SessionConfig } from '../inference/engine.js';
+import { sessionOptions, toSessionConfig } from '../inference/engine.js';
 import { configId, describeConfig } from '../tuning/choose.js';
 import { feedsFor, hasSymbolicBatch } from './inputs.js';
 import { RssSampler } from './stats.js';
@@ -59,16 +59,6 @@ export function better(scenario: Scenario, a: Trial, b: Trial | null): boolean {
   if (!a.ok || !a.latency) return false;
   if (!b || !b.ok || !b.latency) return true;
   return scenario === 'offline' ? a.throughput > b.throughput : a.latency.p90Ms < b.latency.p90Ms;
-}
-
-function sessionConfigOf(c: BenchConfig): SessionConfig {
-  return {
-    executionProvider: c.executionProvider,
-    ...(c.intraOpNumThreads ? { intraOpNumThreads: c.intraOpNumThreads } : {}),
-    ...(c.interOpNumThreads ? { interOpNumThreads: c.interOpNumThreads } : {}),
-    ...(c.executionMode ? { executionMode: c.executionMode } : {}),
-    ...(c.graphOptimizationLevel ? { graphOptimizationLevel: c.graphOptimizationLevel } : {}),
-  };
 }
 
 /**
@@ -135,7 +125,7 @@ export async function benchmark(
     const t0 = performance.now();
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(options.modelPath, sessionOptions(sessionConfigOf(config)));
+      session = await ort.InferenceSession.create(options.modelPath, sessionOptions(toSessionConfig(config)));
     } catch (cause) {
       rss.stop();
       const error = new AirlockError(

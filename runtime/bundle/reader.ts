@@ -1,28 +1,26 @@
-import { createHash, type KeyObject } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import * as tar from 'tar-stream';
 import type { BundleFile, BundleSignature } from '../contract/bundle.js';
 import { AirlockError, CancelledError } from '../errors.js';
-import { envelopeSchema, verifySignature, type Envelope } from '../crypto/dsse.js';
+import { envelopeSchema, type Envelope } from '../crypto/dsse.js';
 import { z } from 'zod';
 import { checkEntryName } from './path-rules.js';
 import { DEFAULT_LIMITS, ENVELOPE_NAME, type BundleLimits } from './limits.js';
 import { decodeStatement, type Statement } from './statement.js';
 
-/** The keys that count for a bundle, and how many distinct ones must have signed. */
-export interface TrustDecision {
-  readonly keys: ReadonlyMap<string, { readonly name: string; readonly key: KeyObject }>;
-  readonly threshold: number;
-  /** Key ids revoked by this facility: their signatures never count, and a bundle that needed them is REVOKED. */
-  readonly revoked?: ReadonlySet<string> | undefined;
-}
-
 export interface ReadBundleOptions {
   /**
-   * Decides which keys count for the model this statement names (null: inspect only, no trust
-   * check). Called once, after the envelope is read and before any payload byte is consumed.
+   * The first look of admission (runtime/admission): called once, after the envelope is read and
+   * before any payload byte is consumed; it throws to refuse the bundle there, and says which
+   * signatures counted. Absent: inspect only, no trust check.
    */
-  readonly trust: ((statement: Statement) => TrustDecision) | null;
+  readonly admit?:
+    | ((
+        envelope: Envelope,
+        statement: Statement,
+      ) => { readonly signatures: readonly BundleSignature[]; readonly signers: readonly string[] })
+    | undefined;
   /** Where each payload file's bytes go while they are hashed (a staging file), if anywhere. */
   readonly sink?: (file: { path: string; size: number }) => Writable | Promise<Writable>;
   readonly limits?: BundleLimits | undefined;
@@ -37,9 +35,9 @@ export interface ReadBundleResult {
   readonly envelope: Envelope;
   readonly statement: Statement;
   readonly files: BundleFile[];
-  readonly signatures: BundleSignature[];
-  /** Names of trusted keys whose valid signatures counted (empty when trust was null). */
-  readonly signers: string[];
+  readonly signatures: readonly BundleSignature[];
+  /** Names of trusted keys whose valid signatures counted (empty without `admit`). */
+  readonly signers: readonly string[];
   readonly sha256: string;
   readonly size: number;
 }
@@ -82,68 +80,6 @@ async function readAll(stream: Readable, max: number): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** Lists each signature with the trusted key it belongs to, if any, and whether it verifies. */
-export function describeSignatures(
-  envelope: Envelope,
-  keys: ReadonlyMap<string, { readonly name: string; readonly key: KeyObject }>,
-): BundleSignature[] {
-  return envelope.signatures.map((s) => {
-    const trusted = keys.get(s.keyid) ?? null;
-    return {
-      keyId: s.keyid,
-      trustedAs: trusted?.name ?? null,
-      valid: trusted ? verifySignature(envelope, s, trusted.key) : null,
-    };
-  });
-}
-
-/** Counts distinct trusted keys with valid signatures; unknown keys are reported but never counted. */
-export function checkSignatures(
-  envelope: Envelope,
-  decision: TrustDecision,
-): { signatures: BundleSignature[]; signers: string[] } {
-  const signatures = describeSignatures(envelope, decision.keys);
-  const signers = new Set(signatures.filter((s) => s.valid === true).map((s) => s.keyId));
-  const names = [...signers].map((id) => decision.keys.get(id)!.name);
-  if (envelope.signatures.length === 0) {
-    throw new AirlockError(
-      'BUNDLE_UNSIGNED',
-      'The bundle carries no signature. Ask the publisher to sign it with "airlock bundle sign"; unsigned bundles are never installed.',
-    );
-  }
-  const bad = signatures.find((s) => s.valid === false && decision.keys.has(s.keyId));
-  if (bad && names.length < decision.threshold) {
-    throw new AirlockError(
-      'SIGNATURE_INVALID',
-      `The signature by trusted key "${bad.trustedAs}" does not match the bundle's contents: the card or file list was changed after signing. Do not import it; ask the publisher for a new copy.`,
-      { details: { keyId: bad.keyId, signature: bad } },
-    );
-  }
-  const revoked = decision.revoked ? signatures.filter((s) => decision.revoked!.has(s.keyId)) : [];
-  if (revoked.length > 0 && names.length < decision.threshold) {
-    throw new AirlockError(
-      'REVOKED',
-      `The bundle is signed by a key this facility has revoked (${revoked.map((s) => s.keyId.slice(0, 16) + '…').join(', ')}); revoked keys' signatures no longer count. Do not import it; ask the publisher for a bundle signed with a current key.`,
-      { details: { keyIds: revoked.map((s) => s.keyId) } },
-    );
-  }
-  if (names.length === 0) {
-    throw new AirlockError(
-      'UNTRUSTED_SIGNER',
-      `No key in this facility's trust store signed the bundle (signed by ${signatures.map((s) => s.keyId.slice(0, 16) + '…').join(', ')}). If you trust the publisher, an admin adds their public key with "airlock trust add"; otherwise do not import it.`,
-      { details: { keyIds: signatures.map((s) => s.keyId) } },
-    );
-  }
-  if (names.length < decision.threshold) {
-    throw new AirlockError(
-      'THRESHOLD_NOT_MET',
-      `The bundle has ${names.length} valid trusted signature(s) (${names.join(', ')}) but this facility requires ${decision.threshold} distinct ones for this model. Ask for the bundle to be co-signed with "airlock bundle sign".`,
-      { details: { signers: names, threshold: decision.threshold } },
-    );
-  }
-  return { signatures, signers: names };
-}
-
 /**
  * Reads a bundle in one streaming pass, in the verification order of docs/bundle-format.md:
  * tar safety on every header, then the envelope's signatures (before any payload byte is used),
@@ -180,7 +116,10 @@ export async function readBundle(source: Readable, options: ReadBundleOptions): 
 
   let envelope: Envelope | null = null;
   let statement: Statement | null = null;
-  let sigs: { signatures: BundleSignature[]; signers: string[] } = { signatures: [], signers: [] };
+  let sigs: { readonly signatures: readonly BundleSignature[]; readonly signers: readonly string[] } = {
+    signatures: [],
+    signers: [],
+  };
   const expected = new Map<string, { sha256: string; size: number }>();
   const seen = new Set<string>();
   const files: BundleFile[] = [];
@@ -261,7 +200,7 @@ export async function readBundle(source: Readable, options: ReadBundleOptions): 
         }
         envelope = parsed.data;
         statement = decodeStatement(envelope);
-        if (options.trust) sigs = checkSignatures(envelope, options.trust(statement));
+        if (options.admit) sigs = options.admit(envelope, statement);
         for (const s of statement.subject) {
           checkEntryName(s.name, limits);
           if (s.name === ENVELOPE_NAME)

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { AirlockError } from '../errors.js';
 import { IN_TOTO_PAYLOAD_TYPE, type Envelope } from '../crypto/dsse.js';
@@ -63,4 +64,12 @@ export function decodeStatement(envelope: Envelope): Statement {
 
 export function encodeStatement(statement: Statement): string {
   return Buffer.from(JSON.stringify(statement), 'utf8').toString('base64');
+}
+
+/**
+ * SHA-256 of a bundle's signed statement (the decoded DSSE payload). Unlike the file digest it
+ * survives re-signing and repacking, so a revoked bundle stays revoked under either.
+ */
+export function statementDigest(envelope: Pick<Envelope, 'payload'>): string {
+  return createHash('sha256').update(Buffer.from(envelope.payload, 'base64')).digest('hex');
 }

@@ -190,7 +190,7 @@ export async function signBundle(
 ): Promise<{ keyId: string; signatures: number }> {
   const privateKey = parsePrivateKey(privateKeyPem);
   const publicKey = createPublicKey(privateKey);
-  const checked = await readBundle(createReadStream(path), { trust: null });
+  const checked = await readBundle(createReadStream(path), {});
   const envelope = signEnvelope(checked.envelope, privateKey, publicKey);
 
   // Re-pack: the new envelope, then the payload entries copied byte for byte.

@@ -1,4 +1,3 @@
-import type { Airlock } from '../airlock.js';
 import type { Handlers } from '../api/handlers.js';
 import type { Actor } from '../audit/audit-log.js';
 import type { ProgressEvent } from '../contract/channel.js';
@@ -13,8 +12,7 @@ export type OptionSpec = {
 export interface CliContext {
   readonly values: Readonly<Record<string, string | boolean | string[] | undefined>>;
   readonly positionals: readonly string[];
-  /** Open engine, for commands with `dataDir: true`. */
-  readonly airlock: Airlock | null;
+  /** The engine's contract handlers, for commands with `dataDir: true`. */
   readonly handlers: Handlers | null;
   readonly actor: Actor;
   readonly json: boolean;

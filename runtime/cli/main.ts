@@ -144,11 +144,10 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
     if (command.dataDir) airlock = Airlock.open({ dataDir: resolveDataDir(dataDirFlag, io.env) });
     // Peer authentication (runtime/auth): the OS user must map to an account (the first becomes
     // admin); an unmapped one is refused with AUTH_FAILED and the refusal is audited.
-    if (airlock) actor = airlock.accounts.authenticateOsUser(peerIdentity(actor, airlock.paths.root, io.env));
+    if (airlock) actor = airlock.signIn.authenticateOsUser(peerIdentity(actor, airlock.paths.root, io.env));
     const ctx: CliContext = {
       values,
       positionals,
-      airlock,
       handlers: airlock ? createHandlers(airlock) : null,
       actor,
       json,

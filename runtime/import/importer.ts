@@ -1,24 +1,37 @@
 import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import semver from 'semver';
-import type { Actor } from '../audit/audit-log.js';
-import type { Airlock } from '../airlock.js';
+import type { AdmissionGate } from '../admission/gate.js';
+import type { Allowed } from '../admission/admit.js';
+import type { Actor, AuditLog } from '../audit/audit-log.js';
 import { parseCard } from '../bundle/card-check.js';
-import { BUNDLE_EXTENSION } from '../bundle/limits.js';
-import { describeSignatures, readBundle, type ReadBundleResult } from '../bundle/reader.js';
-import type { BundleInspection, VerificationReport } from '../contract/bundle.js';
+import { BUNDLE_EXTENSION, type BundleLimits } from '../bundle/limits.js';
+import { readBundle, type ReadBundleResult } from '../bundle/reader.js';
+import type { BundleInspection, BundleSignature, VerificationReport } from '../contract/bundle.js';
 import type { ModelCard } from '../contract/card.js';
 import type { ProgressEvent } from '../contract/channel.js';
 import type { ImportItem, ImportReport } from '../contract/models.js';
+import type { Envelope } from '../crypto/dsse.js';
 import { AirlockError, toErrorInfo } from '../errors.js';
 import { compareIo, readModelIo } from '../inference/model-io.js';
-import type { Staging } from '../store/model-store.js';
-import { checkStatementRevocation, consumeDowngrade } from '../policy/actions.js';
+import type { PolicyStore } from '../policy/policy-store.js';
+import type { ModelRegistry } from '../store/model-registry.js';
+import type { ModelStore, Staging } from '../store/model-store.js';
 
 export interface WorkOptions {
   readonly signal?: AbortSignal | undefined;
   readonly onProgress?: ((event: Omit<ProgressEvent, 'operationId'>) => void) | undefined;
+}
+
+/** What verifying and installing bundles uses. */
+export interface ImportServices {
+  readonly admission: AdmissionGate;
+  readonly store: Pick<ModelStore, 'newStaging' | 'commitSync'>;
+  readonly registry: Pick<ModelRegistry, 'insert'>;
+  readonly policy: Pick<PolicyStore, 'openDowngrade' | 'useDowngrade'>;
+  readonly audit: Pick<AuditLog, 'append' | 'recorded'>;
+  readonly limits: BundleLimits;
+  readonly now: () => Date;
 }
 
 /** A bundle file, or the bundles in a folder (a mounted stick): its top level and its airlock/ folder. */
@@ -44,31 +57,31 @@ export async function findBundles(path: string): Promise<string[]> {
   return found.sort();
 }
 
-interface Verified {
+export interface Verified {
   readonly read: ReadBundleResult;
   readonly card: ModelCard;
   readonly staging: Staging;
 }
 
 /**
- * The four verification steps in one streaming pass from the medium into a staging folder on the
+ * The verification steps in one streaming pass from the medium into a staging folder on the
  * local disk: what is installed later is exactly these staged, verified bytes, never a second read
- * of the medium.
+ * of the medium. Admission takes its first look at the envelope, before any payload byte is used.
  */
 export async function verifyIntoStaging(
-  airlock: Airlock,
+  services: Pick<ImportServices, 'admission' | 'store' | 'limits'>,
   path: string,
   options: WorkOptions,
 ): Promise<Verified> {
-  const staging = await airlock.store.newStaging();
+  const staging = await services.store.newStaging();
   try {
     const total = (await stat(path)).size;
     const started = performance.now();
     let lastReport = 0;
     const read = await readBundle(createReadStream(path, { highWaterMark: 1 << 20 }), {
-      trust: (statement) => airlock.trustDecision(statement),
+      admit: (envelope, statement) => services.admission.atEnvelope(envelope, statement),
       sink: (file) => staging.sink(file.path),
-      limits: airlock.limits,
+      limits: services.limits,
       signal: options.signal,
       onBytes: (done) => {
         const t = performance.now();
@@ -85,7 +98,6 @@ export async function verifyIntoStaging(
       },
     });
     const card = parseCard(read.statement, read.files);
-    checkStatementRevocation(airlock, read.envelope, `${card.name}@${card.version}`);
     compareIo(card, await readModelIo(staging.fileFor(card.model)));
     return { read, card, staging };
   } catch (error) {
@@ -94,7 +106,17 @@ export async function verifyIntoStaging(
   }
 }
 
-function report(path: string, v: Partial<Verified>, error: unknown): VerificationReport {
+/** The whole admission verdict on a verified bundle (throws the refusal). */
+export function admitVerified(services: Pick<ImportServices, 'admission'>, v: Verified): Allowed {
+  return services.admission.forBundle(v.read.envelope, v.card, v.read.sha256);
+}
+
+function report(
+  path: string,
+  v: Partial<Verified>,
+  verdict: Pick<Allowed, 'signers' | 'signatures'> | null,
+  error: unknown,
+): VerificationReport {
   return {
     path,
     ok: error === null,
@@ -102,40 +124,29 @@ function report(path: string, v: Partial<Verified>, error: unknown): Verificatio
     size: v.read?.size ?? 0,
     card: v.card ?? null,
     files: v.read?.files ?? [],
-    signatures: v.read?.signatures ?? [],
-    signers: v.read?.signers ?? [],
+    signatures: verdict?.signatures ?? v.read?.signatures ?? [],
+    signers: verdict?.signers ?? v.read?.signers ?? [],
     error: error === null ? null : toErrorInfo(error),
   };
 }
 
 /**
- * What can still be shown about a refused bundle (card, files, signers) for the verdict: read again
- * without trust or payload checks. Never used for a decision; empty when even that fails.
+ * The verdict report of a refused bundle. What can still be shown (card, files, signers) is read
+ * again without trust or payload checks; never used for a decision, empty when even that fails.
  */
-async function describeRefused(
-  airlock: Airlock,
-  path: string,
-): Promise<
-  Partial<Verified> & { signatures?: BundleInspection['signatures']; declared?: BundleInspection['files'] }
-> {
-  try {
-    const info = await inspectBundle(path, airlock.trust);
-    return { card: info.card, signatures: info.signatures, declared: info.files };
-  } catch {
-    return {};
-  }
-}
-
 async function refusedReport(
-  airlock: Airlock,
+  services: Pick<ImportServices, 'admission'>,
   path: string,
   error: unknown,
   verified: Verified | null,
 ): Promise<VerificationReport> {
-  if (verified) return report(path, verified, error);
-  const seen = await describeRefused(airlock, path);
-  const base = report(path, seen, error);
-  return { ...base, files: seen.declared ?? [], signatures: seen.signatures ?? [] };
+  if (verified) return report(path, verified, null, error);
+  const seen = await inspectBundle(path, (e) => services.admission.describe(e)).catch(() => null);
+  return {
+    ...report(path, { ...(seen ? { card: seen.card } : {}) }, null, error),
+    files: seen?.files ?? [],
+    signatures: seen?.signatures ?? [],
+  };
 }
 
 /**
@@ -143,27 +154,27 @@ async function refusedReport(
  * it: the verdict `import` would reach. Audited either way.
  */
 export async function verifyBundle(
-  airlock: Airlock,
+  services: Pick<ImportServices, 'admission' | 'store' | 'limits' | 'audit'>,
   actor: Actor,
   path: string,
   options: WorkOptions = {},
 ): Promise<VerificationReport> {
   let verified: Verified | null = null;
   try {
-    verified = await verifyIntoStaging(airlock, path, options);
-    checkPolicy(airlock, verified.card, verified.read.sha256);
-    const result = report(path, verified, null);
-    airlock.audit.append(actor, {
+    verified = await verifyIntoStaging(services, path, options);
+    const verdict = admitVerified(services, verified);
+    const result = report(path, verified, verdict, null);
+    services.audit.append(actor, {
       action: 'bundle.verify',
       target: `${verified.card.name}@${verified.card.version}`,
       outcome: 'success',
-      details: { file: basename(path), sha256: verified.read.sha256, signers: verified.read.signers },
+      details: { file: basename(path), sha256: verified.read.sha256, signers: verdict.signers },
     });
     return result;
   } catch (error) {
-    const result = await refusedReport(airlock, path, error, verified);
+    const result = await refusedReport(services, path, error, verified);
     if (result.error?.code === 'AUDIT_WRITE_FAILED') throw error;
-    airlock.audit.append(actor, {
+    services.audit.append(actor, {
       action: 'bundle.verify',
       target: result.card ? `${result.card.name}@${result.card.version}` : basename(path),
       outcome: 'refused',
@@ -175,118 +186,107 @@ export async function verifyBundle(
   }
 }
 
-/** Import-time policy on a verified bundle: revocation, expiry, version conflicts and rollback. */
-export function checkPolicy(
-  airlock: Airlock,
-  card: ModelCard,
-  sha256: string,
-): 'install' | 'already-installed' {
-  const now = airlock.now();
-  const revoked = airlock.policy.bundleRevocation(sha256);
-  if (revoked) {
-    throw new AirlockError(
-      'REVOKED',
-      `This bundle of ${card.name}@${card.version} (${sha256.slice(0, 16)}…) was revoked by this facility${revoked.reason ? ` (${revoked.reason})` : ''}. It is never installed; ask the publisher for a replacement.`,
-      { details: { sha256, reason: revoked.reason } },
-    );
-  }
-  if (card.expires && new Date(card.expires).getTime() + airlock.clockSkewMs < now.getTime()) {
-    throw new AirlockError(
-      'BUNDLE_EXPIRED',
-      `${card.name}@${card.version} expired on ${card.expires} (allowing ${airlock.clockSkewMs / 60_000} minutes of clock skew). Ask the publisher for a current bundle; also check this machine's clock.`,
-      { details: { expires: card.expires } },
-    );
-  }
-  if (airlock.registry.bySha256(sha256)) return 'already-installed';
-  const same = airlock.registry.find(card.name, card.version);
-  if (same) {
-    throw new AirlockError(
-      'VERSION_CONFLICT',
-      `${card.name}@${card.version} is already installed from a different bundle (${same.bundleSha256.slice(0, 16)}…). A version is immutable: the publisher must issue a new version number.`,
-      { details: { installed: same.bundleSha256, offered: sha256 } },
-    );
-  }
-  const high = airlock.registry.highWater(card.name);
-  if (high && semver.lt(card.version, high) && !airlock.policy.openDowngrade(card.name, card.version)) {
-    throw new AirlockError(
-      'ROLLBACK',
-      `${card.name}@${card.version} is older than ${high}, the highest version ever installed here. Installing it would be a rollback, which is refused; ask the publisher for ${high} or newer.`,
-      { details: { offered: card.version, highWater: high } },
-    );
-  }
-  return 'install';
-}
-
-async function importOne(
-  airlock: Airlock,
+/**
+ * Installs a verified bundle. Admission decides again inside the install transaction, under the
+ * database write lock, so nothing (a revocation, another import, a used allowance) can change
+ * between the verdict and the install. Blobs move into the store and the rows are written under
+ * that lock: a crash leaves either nothing (orphan blobs are removed at the next start) or the
+ * complete model.
+ */
+function install(
+  services: ImportServices,
   actor: Actor,
   path: string,
-  options: WorkOptions,
-): Promise<ImportItem> {
-  let verified: Verified | null = null;
-  try {
-    verified = await verifyIntoStaging(airlock, path, options);
-    const { card, read, staging } = verified;
-    const decision = checkPolicy(airlock, card, read.sha256);
-    const model = { name: card.name, version: card.version };
-    if (decision === 'already-installed') {
-      airlock.audit.append(actor, {
-        action: 'model.import',
-        target: `${card.name}@${card.version}`,
-        outcome: 'success',
-        details: { file: basename(path), sha256: read.sha256, note: 'already installed; nothing changed' },
-      });
-      return {
-        path,
-        outcome: 'already-installed',
-        model,
-        error: null,
-        verification: report(path, verified, null),
-      };
-    }
-    options.onProgress?.({ phase: 'installing', done: 0, total: 1, rate: null, unit: 'steps' });
-    // Blobs move into the store and the rows are written under one database write lock: a crash
-    // leaves either nothing (orphan blobs are removed at the next start) or the complete model.
-    airlock.recorded(actor, () => {
-      const downgrade = consumeDowngrade(airlock, actor, card);
-      airlock.store.commitSync(staging, read.files);
-      airlock.registry.insert(
+  verified: Verified,
+): { outcome: 'installed' | 'already-installed'; verdict: Allowed } {
+  const { card, read, staging } = verified;
+  const target = `${card.name}@${card.version}`;
+  return services.audit.recorded<{ outcome: 'installed' | 'already-installed'; verdict: Allowed }>(
+    actor,
+    () => {
+      const verdict = admitVerified(services, verified);
+      if (verdict.outcome === 'already-installed')
+        return {
+          result: { outcome: 'already-installed' as const, verdict },
+          event: {
+            action: 'model.import',
+            target,
+            outcome: 'success',
+            details: {
+              file: basename(path),
+              sha256: read.sha256,
+              note: 'already installed; nothing changed',
+            },
+          },
+        };
+      const downgrade = verdict.downgrade
+        ? useDowngrade(services, actor, card, verdict.downgrade.highWater)
+        : null;
+      services.store.commitSync(staging, read.files);
+      services.registry.insert(
         {
           card,
           bundleSha256: read.sha256,
-          envelope: read.envelope,
-          signers: read.signers,
+          envelope: read.envelope satisfies Envelope,
+          signers: verdict.signers,
           files: read.files,
         },
         actor.name,
-        airlock.now(),
+        services.now(),
       );
       return {
-        result: undefined,
+        result: { outcome: 'installed' as const, verdict },
         event: {
           action: 'model.install',
-          target: `${card.name}@${card.version}`,
+          target,
           outcome: 'success',
           details: {
             file: basename(path),
             sha256: read.sha256,
             size: read.size,
-            signers: read.signers,
+            signers: verdict.signers,
             publisher: card.publisher,
             files: read.files.map((f) => ({ path: f.path, sha256: f.sha256 })),
             ...(downgrade ? { downgrade } : {}),
           },
         },
       };
-    });
+    },
+  );
+}
+
+/** Marks the admin's one-time allowance that admission counted on as used (inside the install). */
+function useDowngrade(
+  services: Pick<ImportServices, 'policy' | 'now'>,
+  actor: Actor,
+  card: { name: string; version: string },
+  highWater: string,
+): { grantedBy: string; grantedAt: string; highWater: string } {
+  const allowance = services.policy.openDowngrade(card.name, card.version)!;
+  services.policy.useDowngrade(allowance, actor.name, services.now());
+  return { grantedBy: allowance.grantedBy, grantedAt: allowance.grantedAt, highWater };
+}
+
+async function importOne(
+  services: ImportServices,
+  actor: Actor,
+  path: string,
+  options: WorkOptions,
+): Promise<ImportItem> {
+  let verified: Verified | null = null;
+  try {
+    verified = await verifyIntoStaging(services, path, options);
+    const model = { name: verified.card.name, version: verified.card.version };
+    options.onProgress?.({ phase: 'installing', done: 0, total: 1, rate: null, unit: 'steps' });
+    const { outcome, verdict } = install(services, actor, path, verified);
     options.onProgress?.({ phase: 'installing', done: 1, total: 1, rate: null, unit: 'steps' });
-    return { path, outcome: 'installed', model, error: null, verification: report(path, verified, null) };
+    return { path, outcome, model, error: null, verification: report(path, verified, verdict, null) };
   } catch (error) {
     const info = toErrorInfo(error);
     if (info.code === 'AUDIT_WRITE_FAILED') throw error;
-    const verification = await refusedReport(airlock, path, error, verified);
+    const verification = await refusedReport(services, path, error, verified);
     const card = verification.card;
-    airlock.audit.append(actor, {
+    services.audit.append(actor, {
       action: 'bundle.reject',
       target: card ? `${card.name}@${card.version}` : basename(path),
       outcome: info.code === 'CANCELLED' ? 'failure' : 'refused',
@@ -306,7 +306,7 @@ async function importOne(
 
 /** Imports a bundle file or every bundle in a folder. Each is verified before anything reaches the store. */
 export async function importPath(
-  airlock: Airlock,
+  services: ImportServices,
   actor: Actor,
   path: string,
   options: WorkOptions = {},
@@ -321,7 +321,7 @@ export async function importPath(
   const items: ImportItem[] = [];
   for (const bundle of bundles) {
     if (options.signal?.aborted) break;
-    items.push(await importOne(airlock, actor, bundle, options));
+    items.push(await importOne(services, actor, bundle, options));
   }
   return {
     items,
@@ -330,16 +330,16 @@ export async function importPath(
   };
 }
 
-/** Reads the card, file list and signatures without a trust decision or payload check. */
+/**
+ * Reads the card, file list and signatures without a trust decision or payload check; `describe`
+ * says which trusted key each signature belongs to (none: key ids only).
+ */
 export async function inspectBundle(
   path: string,
-  keys: Airlock['trust'] | null = null,
+  describe: ((envelope: Envelope) => BundleSignature[]) | null = null,
 ): Promise<BundleInspection> {
-  const read = await readBundle(createReadStream(path), { trust: null, skipPayload: true });
+  const read = await readBundle(createReadStream(path), { skipPayload: true });
   const card = parseCard(read.statement, read.files);
-  const signatures = keys
-    ? describeSignatures(read.envelope, keys.publisherKeys())
-    : read.envelope.signatures.map((s) => ({ keyId: s.keyid, trustedAs: null, valid: null }));
   return {
     path,
     size: read.size,
@@ -348,6 +348,8 @@ export async function inspectBundle(
     files: read.statement.subject
       .map((s) => ({ path: s.name, size: s.annotations.size, sha256: s.digest.sha256 }))
       .sort((a, b) => a.path.localeCompare(b.path)),
-    signatures,
+    signatures: describe
+      ? describe(read.envelope)
+      : read.envelope.signatures.map((s) => ({ keyId: s.keyid, trustedAs: null, valid: null })),
   };
 }

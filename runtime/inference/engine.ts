@@ -16,6 +16,27 @@ export interface SessionConfig {
 
 export const DEFAULT_CONFIG: SessionConfig = { executionProvider: 'cpu' };
 
+/**
+ * The session settings among a config's fields (a benchmark config, a job config, a run request):
+ * the one mapping from any of them to what a session is opened with. The provider defaults to the
+ * CPU; zero or unset thread counts leave onnxruntime's choice.
+ */
+export function toSessionConfig(c: {
+  readonly executionProvider?: string | undefined;
+  readonly intraOpNumThreads?: number | undefined;
+  readonly interOpNumThreads?: number | undefined;
+  readonly executionMode?: SessionConfig['executionMode'] | undefined;
+  readonly graphOptimizationLevel?: SessionConfig['graphOptimizationLevel'] | undefined;
+}): SessionConfig {
+  return {
+    executionProvider: c.executionProvider ?? 'cpu',
+    ...(c.intraOpNumThreads ? { intraOpNumThreads: c.intraOpNumThreads } : {}),
+    ...(c.interOpNumThreads ? { interOpNumThreads: c.interOpNumThreads } : {}),
+    ...(c.executionMode ? { executionMode: c.executionMode } : {}),
+    ...(c.graphOptimizationLevel ? { graphOptimizationLevel: c.graphOptimizationLevel } : {}),
+  };
+}
+
 export function configKey(config: SessionConfig): string {
   return JSON.stringify([
     config.executionProvider,
@@ -26,14 +47,10 @@ export function configKey(config: SessionConfig): string {
   ]);
 }
 
+/** onnxruntime's options for a session config. */
 export function sessionOptions(config: SessionConfig): ort.InferenceSession.SessionOptions {
-  return {
-    executionProviders: [config.executionProvider],
-    ...(config.intraOpNumThreads ? { intraOpNumThreads: config.intraOpNumThreads } : {}),
-    ...(config.interOpNumThreads ? { interOpNumThreads: config.interOpNumThreads } : {}),
-    ...(config.executionMode ? { executionMode: config.executionMode } : {}),
-    ...(config.graphOptimizationLevel ? { graphOptimizationLevel: config.graphOptimizationLevel } : {}),
-  };
+  const { executionProvider, ...rest } = toSessionConfig(config);
+  return { executionProviders: [executionProvider], ...rest };
 }
 
 export interface RunOutcome {

@@ -1,17 +1,22 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Airlock } from '../airlock.js';
 import type { MediaScanReport, ScannedBundle, ScannedDocument } from '../contract/media.js';
-import { judgeDocument } from '../policy/actions.js';
+import { judgeDocument } from '../policy/judge.js';
+import type { PolicyServices } from '../policy/services.js';
 import { MAX_SIGNED_DOCUMENT_BYTES } from '../policy/signed-document.js';
 import { AirlockError, toErrorInfo } from '../errors.js';
 import {
-  checkPolicy,
+  admitVerified,
   findBundles,
   inspectBundle,
   verifyIntoStaging,
+  type ImportServices,
   type WorkOptions,
 } from '../import/importer.js';
+
+/** What a scan reads with: the import's verification and admission, and the policy's judge. */
+export type ScanServices = Pick<ImportServices, 'admission' | 'store' | 'limits'> &
+  Pick<PolicyServices, 'trust' | 'policy'>;
 
 /**
  * Scans a mounted medium for bundles (its top level and its airlock/ folder) and gives each the
@@ -20,7 +25,7 @@ import {
  * Nothing is audited here; the caller records the scan once.
  */
 export async function scanMedium(
-  airlock: Airlock,
+  services: ScanServices,
   mountpoint: string,
   options: WorkOptions = {},
 ): Promise<MediaScanReport> {
@@ -43,20 +48,24 @@ export async function scanMedium(
   for (const path of await findBundles(mountpoint)) {
     if (options.signal?.aborted)
       throw new AirlockError('CANCELLED', 'The scan was cancelled; nothing was changed.');
-    bundles.push(await scanBundle(airlock, path, options));
+    bundles.push(await scanBundle(services, path, options));
   }
-  return { mountpoint, bundles, documents: await scanDocuments(airlock, mountpoint) };
+  return { mountpoint, bundles, documents: await scanDocuments(services, mountpoint) };
 }
 
-async function scanBundle(airlock: Airlock, path: string, options: WorkOptions): Promise<ScannedBundle> {
+async function scanBundle(
+  services: ScanServices,
+  path: string,
+  options: WorkOptions,
+): Promise<ScannedBundle> {
   const size = await stat(path).then(
     (s) => s.size,
     () => 0,
   );
   try {
-    const verified = await verifyIntoStaging(airlock, path, options);
+    const verified = await verifyIntoStaging(services, path, options);
     try {
-      const decision = checkPolicy(airlock, verified.card, verified.read.sha256);
+      const verdict = admitVerified(services, verified);
       const { card, read } = verified;
       return {
         path,
@@ -65,10 +74,10 @@ async function scanBundle(airlock: Airlock, path: string, options: WorkOptions):
         name: card.name,
         version: card.version,
         publisher: card.publisher,
-        signers: read.signers,
-        signatures: read.signatures,
+        signers: [...verdict.signers],
+        signatures: [...verdict.signatures],
         card,
-        verdict: decision === 'already-installed' ? 'already-installed' : 'installable',
+        verdict: verdict.outcome === 'already-installed' ? 'already-installed' : 'installable',
         error: null,
       };
     } finally {
@@ -77,7 +86,7 @@ async function scanBundle(airlock: Airlock, path: string, options: WorkOptions):
   } catch (error) {
     if (toErrorInfo(error).code === 'CANCELLED') throw error;
     // What can still be shown (never used for a decision): the card and the signing key ids.
-    const seen = await inspectBundle(path, airlock.trust).catch(() => null);
+    const seen = await inspectBundle(path, (e) => services.admission.describe(e)).catch(() => null);
     return {
       path,
       size,
@@ -95,7 +104,7 @@ async function scanBundle(airlock: Airlock, path: string, options: WorkOptions):
 }
 
 /** Signed policies and revocation lists (*.json at the top level and in airlock/), judged only. */
-async function scanDocuments(airlock: Airlock, mountpoint: string): Promise<ScannedDocument[]> {
+async function scanDocuments(services: ScanServices, mountpoint: string): Promise<ScannedDocument[]> {
   const found: ScannedDocument[] = [];
   for (const dir of [mountpoint, join(mountpoint, 'airlock')]) {
     const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
@@ -108,7 +117,7 @@ async function scanDocuments(airlock: Airlock, mountpoint: string): Promise<Scan
       );
       if (size > MAX_SIGNED_DOCUMENT_BYTES) continue;
       const bytes = await readFile(path).catch(() => null);
-      const verdict = bytes ? judgeDocument(airlock, bytes) : null;
+      const verdict = bytes ? judgeDocument(services, bytes) : null;
       if (verdict) found.push({ path, ...verdict });
     }
   }

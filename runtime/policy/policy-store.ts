@@ -5,7 +5,9 @@ import type {
   Revocation,
   RevocationList,
 } from '../contract/policy.js';
+import type { Revocations } from '../admission/admit.js';
 import type { Envelope } from '../crypto/dsse.js';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/database.js';
 
 interface PolicyRow {
@@ -85,6 +87,31 @@ export class PolicyStore {
     return row ? toRevocation(row) : null;
   }
 
+  /**
+   * The revocations among these key ids and bundle digests, with the number of the list that
+   * revoked each: the admission facts about exactly what is being decided, in one query.
+   */
+  revocationsFor(keyIds: readonly string[], digests: readonly string[]): Revocations {
+    this.scoped ??= this.db.prepare<[string, string]>(
+      `SELECT r.kind, r.value, r.reason, l.number FROM revocations r LEFT JOIN revocation_lists l ON l.sha256 = r.list_sha256
+       WHERE (r.kind = 'key' AND r.value IN (SELECT value FROM json_each(?)))
+          OR (r.kind = 'bundle' AND r.value IN (SELECT value FROM json_each(?)))`,
+    );
+    const keys = new Map<string, { reason: string; list: number | null }>();
+    const bundles = new Map<string, { reason: string; list: number | null }>();
+    const rows = this.scoped.all(JSON.stringify(keyIds), JSON.stringify(digests)) as {
+      kind: 'key' | 'bundle';
+      value: string;
+      reason: string;
+      number: number | null;
+    }[];
+    for (const r of rows)
+      (r.kind === 'key' ? keys : bundles).set(r.value, { reason: r.reason, list: r.number });
+    return { keys, bundles };
+  }
+
+  private scoped: Statement<[string, string]> | null = null;
+
   revocations(): Revocation[] {
     return (this.db.prepare('SELECT * FROM revocations ORDER BY kind, value').all() as RevocationRow[]).map(
       toRevocation,
@@ -162,17 +189,6 @@ export class PolicyStore {
         'UPDATE downgrade_allowances SET used_at = ?, used_by = ? WHERE name = ? AND version = ? AND granted_at = ? AND used_at IS NULL',
       )
       .run(now.toISOString(), usedBy, allowance.name, allowance.version, allowance.grantedAt);
-  }
-
-  /** Disables an installed model (kept on disk so the audit trail can still name its files). */
-  disableModel(name: string, version: string, reason: string): boolean {
-    return (
-      this.db
-        .prepare(
-          'UPDATE models SET enabled = 0, disabled_reason = ? WHERE name = ? AND version = ? AND enabled = 1',
-        )
-        .run(reason, name, version).changes > 0
-    );
   }
 }
 

@@ -1,7 +1,6 @@
-import { createHash, createPublicKey } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
-import type { ResolvedKey } from '../trust/trust-store.js';
 import { envelopeSchema, signEnvelope, verifySignature, type Envelope } from '../crypto/dsse.js';
 import { parsePrivateKey } from '../crypto/keys.js';
 import { AirlockError } from '../errors.js';
@@ -120,7 +119,7 @@ export function signDocumentEnvelope(envelope: Envelope, privateKeyPem: string):
  */
 export function checkAdminSignatures(
   envelope: Envelope,
-  admins: ReadonlyMap<string, ResolvedKey>,
+  admins: ReadonlyMap<string, { readonly name: string; readonly key: KeyObject }>,
   revoked: ReadonlySet<string>,
   threshold: number,
   what: string,

@@ -26,7 +26,11 @@ export interface NewModel {
   readonly files: readonly BundleFile[];
 }
 
-/** The installed-models tables. Writes run inside the caller's transaction, beside their audit record. */
+/**
+ * The installed-models tables, and the only module that writes them (install, enable, disable,
+ * remove, the high-water mark). Writes run inside the caller's recorded transaction, beside their
+ * audit record; whether a model may be installed or run is decided in runtime/admission.
+ */
 export class ModelRegistry {
   constructor(private readonly db: Db) {}
 
@@ -69,7 +73,10 @@ export class ModelRegistry {
     return row ? this.toModel(row) : null;
   }
 
-  /** NAME (the highest enabled version) or NAME@VERSION. */
+  /**
+   * NAME@VERSION, or NAME: its highest enabled version, else (every version disabled) its highest
+   * version, which admission then refuses to run with the reason it was disabled.
+   */
   resolve(ref: string): InstalledModel {
     const at = ref.lastIndexOf('@');
     const name = at > 0 ? ref.slice(0, at) : ref;
@@ -93,15 +100,7 @@ export class ModelRegistry {
         `No model named "${name}" is installed. "airlock models" lists what is; import its bundle first.`,
         { details: { ref } },
       );
-    const enabled = versions.find((m) => m.enabled);
-    if (!enabled) {
-      throw new AirlockError(
-        'MODEL_DISABLED',
-        `Every installed version of "${name}" is disabled (${versions[0]!.disabledReason ?? 'by an admin'}).`,
-        { details: { ref } },
-      );
-    }
-    return enabled;
+    return versions.find((m) => m.enabled) ?? versions[0]!;
   }
 
   /** The signed envelope a version was installed from, as stored (JSON). */
@@ -149,5 +148,34 @@ export class ModelRegistry {
         )
         .run(card.name, card.version, now.toISOString());
     }
+  }
+
+  /** Stops a version from running (kept installed, so the audit trail can still name its files). */
+  disable(name: string, version: string, reason: string): boolean {
+    return (
+      this.db
+        .prepare(
+          'UPDATE models SET enabled = 0, disabled_reason = ? WHERE name = ? AND version = ? AND enabled = 1',
+        )
+        .run(reason, name, version).changes > 0
+    );
+  }
+
+  enable(name: string, version: string): void {
+    this.db
+      .prepare('UPDATE models SET enabled = 1, disabled_reason = NULL WHERE name = ? AND version = ?')
+      .run(name, version);
+  }
+
+  /** Deletes a version's rows (the high-water mark stays); returns the blobs no other model uses. */
+  remove(name: string, version: string): string[] {
+    const files = this.files(name, version);
+    this.db.prepare('DELETE FROM models WHERE name = ? AND version = ?').run(name, version);
+    return [...new Set(files.map((f) => f.sha256))].filter((sha256) => !this.blobInUse(sha256));
+  }
+
+  /** Whether any installed model still has a file with this digest. */
+  blobInUse(sha256: string): boolean {
+    return this.db.prepare('SELECT 1 FROM model_files WHERE sha256 = ? LIMIT 1').get(sha256) !== undefined;
   }
 }

@@ -1,4 +1,3 @@
-import type { KeyObject } from 'node:crypto';
 import type { TrustKey } from '../contract/trust.js';
 import type { Db } from '../db/database.js';
 import { AirlockError } from '../errors.js';
@@ -24,11 +23,6 @@ function toKey(row: KeyRow): TrustKey {
   };
 }
 
-/** A trusted key ready for signature checks. */
-export interface ResolvedKey extends TrustKey {
-  readonly key: KeyObject;
-}
-
 /**
  * The facility's trusted public keys, each with a name. Writes happen inside the caller's
  * transaction so that a change and its audit record commit together.
@@ -43,16 +37,6 @@ export class TrustStore {
   get(name: string): TrustKey | null {
     const row = this.db.prepare('SELECT * FROM trust_keys WHERE name = ?').get(name) as KeyRow | undefined;
     return row ? toKey(row) : null;
-  }
-
-  /** Publisher keys by key id, parsed once per call (verification looks signatures up here). */
-  publisherKeys(): Map<string, ResolvedKey> {
-    const map = new Map<string, ResolvedKey>();
-    for (const k of this.list()) {
-      if (k.role === 'publisher')
-        map.set(k.keyId, { ...k, key: parsePublicKey(k.publicKeyPem, `trusted key "${k.name}"`) });
-    }
-    return map;
   }
 
   /** Validates and inserts; the caller wraps this and its audit record in one transaction. */

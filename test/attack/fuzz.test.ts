@@ -48,7 +48,9 @@ beforeAll(async () => {
     )
     .run(corpus.keys.acme.keyId, corpus.keys.acme.publicKeyPem);
   original = await readFile(corpus.good);
-  const read = await readBundle(Readable.from([original]), { trust: (s) => airlock.trustDecision(s) });
+  const read = await readBundle(Readable.from([original]), {
+    admit: (e, s) => airlock.admission.atEnvelope(e, s),
+  });
   originalFiles = new Map(read.files.map((f) => [f.path, f.sha256]));
 });
 afterAll(async () => {
@@ -76,7 +78,7 @@ async function readMutated(bytes: Buffer, what: string): Promise<Outcome> {
   try {
     const read = await withTimeout(
       readBundle(Readable.from(chunks(bytes)), {
-        trust: (s) => airlock.trustDecision(s),
+        admit: (e, s) => airlock.admission.atEnvelope(e, s),
         sink: nowhere,
         limits: airlock.limits,
       }),

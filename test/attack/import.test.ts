@@ -104,7 +104,7 @@ describe('one pass from the medium', () => {
     const files = report.items[0]!.verification!.files;
     expect(files.map((f) => f.path).sort()).toEqual(['model.onnx', 'weights.bin']);
     for (const f of files) expect(await env.airlock.store.check(f.sha256)).toBe(true);
-    const declared = await readBundle(Readable.from([original]), { trust: null });
+    const declared = await readBundle(Readable.from([original]), {});
     expect(new Map(files.map((f) => [f.path, f.sha256]))).toEqual(
       new Map(declared.files.map((f) => [f.path, f.sha256])),
     );
@@ -160,7 +160,7 @@ describe('a source that fails mid-copy', () => {
     });
     const staging = await env.airlock.store.newStaging();
     const error = await readBundle(source, {
-      trust: (s) => env.airlock.trustDecision(s),
+      admit: (e, s) => env.airlock.admission.atEnvelope(e, s),
       sink: (f) => staging.sink(f.path),
     }).then(
       () => null,
@@ -204,7 +204,7 @@ describe('raw stream bound', () => {
     const padded = join(env.root, 'padded.airlock');
     writeFileSync(padded, Buffer.concat([await readFile(file), Buffer.alloc(6 * 1024 * 1024)]));
     const limits = { ...DEFAULT_LIMITS, maxTotalBytes: 2 * 1024 * 1024, maxEntries: 8 };
-    const ok = await readBundle(Readable.from([await readFile(file)]), { trust: null, limits });
+    const ok = await readBundle(Readable.from([await readFile(file)]), { limits });
     expect(ok.files).toHaveLength(2);
     let consumed = 0;
     const error = await readBundle(
@@ -216,7 +216,6 @@ describe('raw stream bound', () => {
         ),
       ),
       {
-        trust: null,
         limits,
         onBytes: (n) => (consumed = n),
       },

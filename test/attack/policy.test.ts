@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { Airlock } from '../../runtime/airlock.js';
 import { call, createHandlers } from '../../runtime/api/handlers.js';
-import { decideTrust, matchPattern } from '../../runtime/policy/decide.js';
+import { decideTrust, matchPattern } from '../../runtime/admission/admit.js';
 import { parsePublicKey } from '../../runtime/crypto/keys.js';
 import {
   auditRows,
@@ -18,7 +18,7 @@ import {
 import { fullSnapshot, policyFile, revocationFile } from './policy-helpers.js';
 import { signBundle } from '../../runtime/bundle/writer.js';
 import { sha256File } from '../../runtime/util/hash.js';
-import { statementDigest } from '../../runtime/policy/actions.js';
+import { statementDigest } from '../../runtime/bundle/statement.js';
 
 let env: Env;
 let admin: Publisher;

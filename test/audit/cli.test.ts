@@ -4,7 +4,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Airlock } from '../../runtime/airlock.js';
-import { accountNameFor } from '../../runtime/auth/accounts.js';
+import { accountNameFor } from '../../runtime/auth/sign-in.js';
 import { main } from '../../runtime/cli/main.js';
 
 let root: string;

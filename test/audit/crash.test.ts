@@ -30,7 +30,7 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'airlock-crash-'));
   dataDir = join(root, 'data');
   const airlock = Airlock.open({ dataDir });
-  const admin = airlock.accounts.authenticateOsUser({ name: 'crash-admin', source: 'test' });
+  const admin = airlock.signIn.authenticateOsUser({ name: 'crash-admin', source: 'test' });
   // Frequent checkpoints, so that kills also land while a checkpoint is being written.
   await call(createHandlers(airlock), 'audit:configure', { checkpointEvery: 25 }, { actor: admin });
   await airlock.close();

@@ -37,7 +37,7 @@ export async function auditEnv(): Promise<AuditEnv> {
   const dataDir = join(root, 'data');
   const clock = new Clock();
   let airlock = Airlock.open({ dataDir, now: clock.now });
-  const admin = airlock.accounts.authenticateOsUser({ name: 'facility-admin', source: SOURCE });
+  const admin = airlock.signIn.authenticateOsUser({ name: 'facility-admin', source: SOURCE });
   await airlock.accounts.add(admin, { name: 'olga', role: 'operator', osUsers: ['olga-os'] });
   await airlock.accounts.add(admin, { name: 'aude', role: 'auditor', osUsers: ['aude-os'] });
   const env: AuditEnv = {
@@ -55,7 +55,7 @@ export async function auditEnv(): Promise<AuditEnv> {
     },
     actorOf(role) {
       const os = role === 'admin' ? 'facility-admin' : role === 'operator' ? 'olga-os' : 'aude-os';
-      return env.airlock.accounts.authenticateOsUser({ name: os, source: SOURCE });
+      return env.airlock.signIn.authenticateOsUser({ name: os, source: SOURCE });
     },
     async close() {
       await env.airlock.close().catch(() => undefined);

@@ -7,11 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Airlock } from '../../runtime/airlock.js';
 import { call, dispatch } from '../../runtime/api/handlers.js';
 import { AuditLog, GENESIS_HASH, recordHash } from '../../runtime/audit/audit-log.js';
-import {
-  checkpointSignatureValid,
-  CHECKPOINT_FILE,
-  INSTALLATION_KEY_FILE,
-} from '../../runtime/audit/integrity.js';
+import { checkpointSignatureValid, CHECKPOINT_FILE } from '../../runtime/audit/integrity.js';
+import { INSTALLATION_KEY_FILE } from '../../runtime/audit/installation-key.js';
 import {
   inclusionPath,
   leafHash,
@@ -263,7 +260,7 @@ describe('AU-5: an action that cannot be recorded does not happen', () => {
       const refused = await dispatch(env.handlers, 'users:list', {}, { actor: auditor });
       expect(refused).toMatchObject({ ok: false, error: { code: 'AUDIT_WRITE_FAILED' } });
       // And the CLI's sign-in itself cannot proceed unrecorded.
-      expect(() => env.airlock.accounts.authenticateOsUser({ name: 'olga-os', source: 'cli:1' })).toThrow(
+      expect(() => env.airlock.signIn.authenticateOsUser({ name: 'olga-os', source: 'cli:1' })).toThrow(
         expect.objectContaining({ code: 'AUDIT_WRITE_FAILED' }),
       );
     } finally {

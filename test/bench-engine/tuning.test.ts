@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, dispatch } from '../../runtime/api/handlers.js';
 import type { AppliedConfig } from '../../runtime/contract/bench.js';
 import { currentMachine } from '../../runtime/hardware/hardware-store.js';
-import { toSessionConfig } from '../../runtime/tuning/resolve.js';
+import { toSessionConfig } from '../../runtime/inference/engine.js';
 import { ctx, environment, model, signedBundle, type Env, cliDataDir } from '../core/helpers.js';
 
 const run = promisify(execFile);

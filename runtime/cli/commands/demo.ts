@@ -34,7 +34,7 @@ export const demoCommands: Command[] = [
       try {
         const handlers = createHandlers(airlock);
         // Its own data directory: the OS user who runs the demo is (or becomes) its admin.
-        const c = { ...ctx, actor: airlock.accounts.authenticateOsUser(ctx.actor) };
+        const c = { ...ctx, actor: airlock.signIn.authenticateOsUser(ctx.actor) };
         say(`2. Facility admin: trusting the publisher key (data directory ${dataDir})`);
         const existing = (await call(handlers, 'trust:list', {}, c)).find((k) => k.keyId === stick.keyId);
         if (!existing)

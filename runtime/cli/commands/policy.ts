@@ -20,7 +20,7 @@ import {
   writeEnvelope,
 } from '../../policy/signed-document.js';
 import { readBundle } from '../../bundle/reader.js';
-import { statementDigest } from '../../policy/actions.js';
+import { statementDigest } from '../../bundle/statement.js';
 import { str, type CliContext, type Command } from '../command.js';
 import { z } from 'zod';
 
@@ -263,7 +263,7 @@ export const policyCommands: Command[] = [
         // re-signed or repacked copy is refused too.
         let read;
         try {
-          read = await readBundle(createReadStream(b), { trust: null, skipPayload: true });
+          read = await readBundle(createReadStream(b), { skipPayload: true });
         } catch (cause) {
           throw new AirlockError('NOT_FOUND', `Cannot read bundle ${b}: ${(cause as Error).message}.`, {
             cause,

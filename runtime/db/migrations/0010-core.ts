@@ -1,4 +1,4 @@
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 export const migration0010: Migration = {
   version: 10,
@@ -26,8 +26,11 @@ export const migration0010: Migration = {
       CREATE INDEX audit_log_ts ON audit_log (ts);
       CREATE INDEX audit_log_action ON audit_log (action);
 
-      -- Append-only by construction: the engine has no UPDATE or DELETE for this table, and
-      -- these triggers refuse one from anywhere else that uses this schema.
+      -- Append-only: no code path updates a row, and these triggers refuse an UPDATE or DELETE
+      -- from anywhere that uses this schema. The one deletion is retention (runtime/audit/
+      -- retention.ts), which moves records into a sealed archive first and, in one transaction,
+      -- drops and recreates the delete trigger around it, records the archive boundary and
+      -- appends an audit.archive record: the chain continues from that boundary.
       CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
       BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
       CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log

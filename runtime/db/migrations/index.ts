@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import type { Migration } from './migration.js';
 import { migration0010 } from './0010-core.js';
 import { migration0020 } from './0020-trust.js';
 import { migration0030 } from './0030-models.js';
@@ -8,12 +8,7 @@ import { migration0090 } from './0090-audit-integrity.js';
 import { migration0040 } from './0040-policy.js';
 import { migration0060 } from './0060-hardware-bench.js';
 
-export interface Migration {
-  /** Steps of ten; recorded in PRAGMA user_version. Never edit a released migration: add one. */
-  readonly version: number;
-  readonly name: string;
-  up(db: Database.Database): void;
-}
+export type { Migration } from './migration.js';
 
 export const MIGRATIONS: readonly Migration[] = [
   migration0010,

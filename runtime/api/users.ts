@@ -1,23 +1,20 @@
 import type { Airlock } from '../airlock.js';
-import type { Handler } from '../api/handlers.js';
-import type { usersChannels, Account, SessionGrant } from '../contract/users.js';
+import type { Account, SessionGrant, usersChannels } from '../contract/users.js';
 import { PASSWORD_MIN_LENGTH } from '../contract/users.js';
-
-type UsersChannel = keyof typeof usersChannels;
-
-function grant(airlock: Airlock, account: Account, source: string): SessionGrant {
-  const s = airlock.sessions.start(account, source);
-  return {
-    token: s.token,
-    account,
-    expiresAt: s.expiresAt,
-    idleMinutes: Math.round(airlock.sessions.idleMs / 60_000),
-  };
-}
+import type { DomainHandlers } from './handler.js';
 
 /** Sign-in and account management (contract/users.ts); roles are checked in dispatch. */
-export function createUsersHandlers(airlock: Airlock): { [K in UsersChannel]: Handler<K> } {
-  const { accounts, sessions } = airlock;
+export function usersHandlers(airlock: Airlock): DomainHandlers<typeof usersChannels> {
+  const { accounts, sessions, signIn, audit } = airlock;
+  const grant = (account: Account, source: string): SessionGrant => {
+    const s = sessions.start(account, source);
+    return {
+      token: s.token,
+      account,
+      expiresAt: s.expiresAt,
+      idleMinutes: Math.round(sessions.idleMs / 60_000),
+    };
+  };
   return {
     'auth:status': async (_req, ctx) => ({
       needsSetup: accounts.count() === 0,
@@ -26,21 +23,17 @@ export function createUsersHandlers(airlock: Airlock): { [K in UsersChannel]: Ha
       installationId: airlock.installationId,
     }),
     'auth:setup': async (req, ctx) =>
-      grant(airlock, await accounts.setup(ctx.actor, req.name, req.password), ctx.actor.source),
+      grant(await signIn.setup(ctx.actor, req.name, req.password), ctx.actor.source),
     'auth:login': async (req, ctx) =>
-      grant(airlock, await accounts.login(ctx.actor.source, req.name, req.password), ctx.actor.source),
+      grant(await signIn.login(ctx.actor.source, req.name, req.password), ctx.actor.source),
     'auth:logout': async (_req, ctx) => {
       const loggedOut = sessions.end(ctx.actor.session);
       if (loggedOut)
-        airlock.audit.append(ctx.actor, {
-          action: 'auth.logout',
-          target: ctx.actor.name,
-          outcome: 'success',
-        });
+        audit.append(ctx.actor, { action: 'auth.logout', target: ctx.actor.name, outcome: 'success' });
       return { loggedOut };
     },
     'auth:change-password': async (req, ctx) => {
-      await accounts.login(ctx.actor.source, ctx.actor.name, req.currentPassword);
+      await signIn.login(ctx.actor.source, ctx.actor.name, req.currentPassword);
       const account = await accounts.setPassword(
         ctx.actor,
         ctx.actor.name,
@@ -58,10 +51,7 @@ export function createUsersHandlers(airlock: Airlock): { [K in UsersChannel]: Ha
       sessions.endAll(req.name);
       return removed;
     },
-    'users:set-role': async (req, ctx) => {
-      const account = accounts.setRole(ctx.actor, req.name, req.role);
-      return account;
-    },
+    'users:set-role': async (req, ctx) => accounts.setRole(ctx.actor, req.name, req.role),
     'users:set-password': async (req, ctx) => {
       const account = await accounts.setPassword(ctx.actor, req.name, req.password);
       sessions.endAll(req.name);

@@ -1,5 +1,5 @@
 import type { Airlock } from '../airlock.js';
-import { dispatch, type Handlers } from '../api/handlers.js';
+import { dispatch, type Handlers } from './handlers.js';
 import type { Actor } from '../audit/audit-log.js';
 import type { ProgressEvent } from '../contract/channel.js';
 import type { Result } from '../contract/errors.js';

@@ -1,19 +1,16 @@
 import type { Airlock } from '../airlock.js';
-import type { MediaScanReport } from '../contract/media.js';
+import type { MediaScanReport, mediaChannels } from '../contract/media.js';
 import { AirlockError } from '../errors.js';
 import { listMedia } from '../media/drives.js';
 import { scanMedium } from '../media/scan.js';
-import type { Handler } from './handlers.js';
-import { withOperation } from './operation.js';
+import type { DomainHandlers } from './handler.js';
 
-type MediaChannel = 'media:list' | 'media:scan';
-
-/** Handlers of the removable-media channels (runtime/contract/media.ts). */
-export function createMediaHandlers(airlock: Airlock): { [K in MediaChannel]: Handler<K> } {
+/** Removable media: list the inserted drives, scan them for bundles and signed documents. */
+export function mediaHandlers(airlock: Airlock): DomainHandlers<typeof mediaChannels> {
   return {
     'media:list': async () => listMedia(),
     'media:scan': async (req, ctx) =>
-      withOperation(airlock, req.operationId, ctx, async (signal) => {
+      airlock.operations.run([req.operationId], ctx.signal, async (signal) => {
         const mountpoints = req.mountpoint
           ? [req.mountpoint]
           : (await listMedia()).flatMap((m) => m.mountpoints.map((p) => p.path));

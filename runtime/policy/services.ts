@@ -1,0 +1,37 @@
+import type { KeyObject } from 'node:crypto';
+import type { AdmissionGate } from '../admission/gate.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { parsePublicKey } from '../crypto/keys.js';
+import type { ModelRegistry } from '../store/model-registry.js';
+import type { TrustStore } from '../trust/trust-store.js';
+import type { PolicyStore } from './policy-store.js';
+
+/** What applying policies, importing revocation lists and granting downgrades use. */
+export interface PolicyServices {
+  readonly trust: Pick<TrustStore, 'list'>;
+  readonly policy: PolicyStore;
+  readonly audit: Pick<AuditLog, 'append' | 'recorded' | 'attempt'>;
+  readonly now: () => Date;
+}
+
+/** ...and what a revocation list does to installed models. */
+export interface RevocationServices extends PolicyServices {
+  readonly registry: Pick<ModelRegistry, 'list' | 'disable'>;
+  readonly admission: Pick<AdmissionGate, 'forModel'>;
+}
+
+/** The facility's admin keys, by key id: who may sign a policy or a revocation list. */
+export function adminKeys(
+  trust: PolicyServices['trust'],
+): Map<string, { readonly name: string; readonly key: KeyObject }> {
+  const map = new Map<string, { name: string; key: KeyObject }>();
+  for (const k of trust.list())
+    if (k.role === 'admin')
+      map.set(k.keyId, { name: k.name, key: parsePublicKey(k.publicKeyPem, `admin key "${k.name}"`) });
+  return map;
+}
+
+/** Admin signatures a policy or revocation list needs: the current policy's threshold, 1 before any. */
+export function adminThreshold(policy: Pick<PolicyStore, 'current'>): number {
+  return policy.current()?.document.adminThreshold ?? 1;
+}
