@@ -30,6 +30,15 @@ const network = [
   'undici',
 ];
 
+/** What the engine never imports: the network, electron, the renderer. */
+const engine = {
+  paths: network.map((name) => ({ name, message: 'Airlock never touches the network.' })),
+  patterns: [
+    { group: ['electron', 'electron/*'], message: 'runtime/ is plain Node: no electron.' },
+    { group: ['**/renderer/**', 'react', 'react-dom'], message: 'runtime/ never imports the renderer.' },
+  ],
+};
+
 export default tseslint.config(
   {
     ignores: [
@@ -82,16 +91,39 @@ export default tseslint.config(
     // The engine: plain Node. Never electron, never the renderer, never the network.
     files: ['runtime/**/*.ts'],
     ignores: ['runtime/contract/**'],
+    rules: { 'no-restricted-imports': ['error', { paths: engine.paths, patterns: engine.patterns }] },
+  },
+  {
+    // Composition on top (runtime/README.md): below runtime/api, cli and demo, nothing knows the
+    // composition root or the handlers; a module takes the few services it uses as parameters.
+    files: ['runtime/**/*.ts'],
+    ignores: [
+      'runtime/contract/**',
+      'runtime/api/**',
+      'runtime/cli/**',
+      'runtime/demo/**',
+      'runtime/index.ts',
+      'runtime/airlock.ts',
+      'runtime/**/*.test.ts',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',
         {
-          paths: network.map((name) => ({ name, message: 'Airlock never touches the network.' })),
+          paths: engine.paths,
           patterns: [
-            { group: ['electron', 'electron/*'], message: 'runtime/ is plain Node: no electron.' },
+            ...engine.patterns,
             {
-              group: ['**/renderer/**', 'react', 'react-dom'],
-              message: 'runtime/ never imports the renderer.',
+              group: [
+                '**/airlock.js',
+                '**/api/*',
+                '**/api/**',
+                './index.js',
+                '../index.js',
+                '../../index.js',
+              ],
+              message:
+                'Only runtime/api, runtime/cli, runtime/demo and runtime/index.ts know the composition root and the handlers; take the services you use as parameters.',
             },
           ],
         },

@@ -3,7 +3,7 @@
  * style of Jan's no-raw-plugin-invoke test): a rule that lint config drift could lose is still held.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -33,6 +33,128 @@ const importsOf = (text: string) =>
   [...text.matchAll(/(?:from\s+|import\s*\(\s*|require\s*\(\s*)['"]([^'"]+)['"]/g)].map((m) => m[1]!);
 const nonTest = (files: { file: string; text: string }[]) =>
   files.filter((f) => !/\.test\.tsx?$/.test(f.file));
+
+/** Relative imports of each engine file, resolved to files under runtime/ (type-only ones too). */
+function engineGraph(): Map<string, string[]> {
+  const files = nonTest(sources('runtime'));
+  const known = new Set(files.map((f) => f.file));
+  return new Map(
+    files.map((f) => [
+      f.file,
+      importsOf(f.text)
+        .filter((i) => i.startsWith('.'))
+        .map((i) => relative(root, resolve(root, dirname(f.file), i)).replace(/\.js$/, '.ts'))
+        .filter((target) => known.has(target)),
+    ]),
+  );
+}
+
+/** Groups of files that import each other in a circle (Tarjan's strongly connected components). */
+function cycles(graph: Map<string, string[]>): string[][] {
+  let index = 0;
+  const stack: string[] = [];
+  const on = new Set<string>();
+  const idx = new Map<string, number>();
+  const low = new Map<string, number>();
+  const out: string[][] = [];
+  const visit = (v: string) => {
+    idx.set(v, index);
+    low.set(v, index++);
+    stack.push(v);
+    on.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!idx.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (on.has(w)) low.set(v, Math.min(low.get(v)!, idx.get(w)!));
+    }
+    if (low.get(v) === idx.get(v)) {
+      const group: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        on.delete(w);
+        group.push(w);
+      } while (w !== v);
+      if (group.length > 1) out.push(group.sort());
+    }
+  };
+  for (const v of graph.keys()) if (!idx.has(v)) visit(v);
+  return out;
+}
+
+/** The floors that may know the composition root (runtime/airlock.ts) and the handlers (runtime/api). */
+const ABOVE = /^runtime\/(api|cli|demo)\/|^runtime\/(index|airlock)\.ts$/;
+
+describe('composition on top, one door (runtime/README.md)', () => {
+  it('nothing below runtime/api, cli and demo imports the composition root or the handlers', () => {
+    const graph = engineGraph();
+    expect(graph.size).toBeGreaterThan(60);
+    const up = [...graph].flatMap(([file, deps]) =>
+      ABOVE.test(file)
+        ? []
+        : deps
+            .filter((d) => d === 'runtime/airlock.ts' || d.startsWith('runtime/api/'))
+            .map((d) => `${file} -> ${d}`),
+    );
+    expect(up).toEqual([]);
+    // The check sees real arrows: api/ does import the root.
+    expect(graph.get('runtime/api/handlers.ts')).toContain('runtime/airlock.ts');
+  });
+
+  it('the engine has no import cycles', () => {
+    expect(cycles(engineGraph())).toEqual([]);
+    // The detector finds one when there is one.
+    expect(
+      cycles(
+        new Map([
+          ['a', ['b']],
+          ['b', ['a']],
+          ['c', ['a']],
+        ]),
+      ),
+    ).toEqual([['a', 'b']]);
+  });
+
+  it('admission decides in one place: only the gate calls admit()', () => {
+    const callers = nonTest(sources('runtime'))
+      .filter((f) => /(?<![.\w])admit\(/.test(f.text) && f.file !== 'runtime/admission/admit.ts')
+      .map((f) => f.file);
+    expect(callers).toEqual(['runtime/admission/gate.ts']);
+  });
+
+  it('the models table is written by the model registry alone', () => {
+    const writers = nonTest(sources('runtime'))
+      .filter((f) => /(INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+models\b/i.test(f.text))
+      .map((f) => f.file)
+      .filter((f) => !f.startsWith('runtime/db/migrations/'));
+    expect(writers).toEqual(['runtime/store/model-registry.ts']);
+  });
+
+  it('every channel handler lives under runtime/api, one file per contract domain', () => {
+    const outside = nonTest(sources('runtime'))
+      .filter(
+        (f) => !f.file.startsWith('runtime/api/') && /DomainHandlers|Handler<|: Handlers\b/.test(f.text),
+      )
+      .map((f) => f.file)
+      .filter((f) => f !== 'runtime/index.ts' && !f.startsWith('runtime/cli/'));
+    expect(outside).toEqual([]);
+    const domains = readdirSync(join(root, 'runtime', 'contract')).filter(
+      (n) =>
+        n.endsWith('.ts') &&
+        ![
+          'index.ts',
+          'channel.ts',
+          'errors.ts',
+          'card.ts',
+          'processing.ts',
+          'tensors.ts',
+          'shell.ts',
+        ].includes(n),
+    );
+    for (const d of domains) expect(readdirSync(join(root, 'runtime', 'api'))).toContain(d);
+  });
+});
 
 describe('architecture', () => {
   it('the engine never imports electron, the renderer, or network modules', () => {

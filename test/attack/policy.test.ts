@@ -9,6 +9,7 @@ import {
   auditRows,
   ctx,
   environment,
+  rawDb,
   publisher,
   readTar,
   signedBundle,
@@ -313,6 +314,48 @@ describe('revocation lists', () => {
     expect((await sha256File(bundle)).sha256).not.toBe(before);
     const again = await importOne(bundle);
     expect(again.error?.code).toBe('REVOKED');
+  });
+
+  it('admission re-checks at run time and at every start: a revoked model flipped back on in the database neither runs nor stays enabled', async () => {
+    const bundle = await signedBundle(env.root, env.pub);
+    await importOne(bundle);
+    const { sha256 } = await sha256File(bundle);
+    const list = await revocationFile(env.root, { bundles: [{ sha256, reason: 'bad weights' }] }, [admin]);
+    await call(env.handlers, 'revocations:import', { path: list }, ctx);
+    // Someone with file access (or an older version) turns the row back on behind the engine's back.
+    const raw = rawDb(env.dataDir);
+    raw.prepare("UPDATE models SET enabled = 1, disabled_reason = NULL WHERE name = 'classifier'").run();
+    raw.close();
+    const input = { x: { type: 'float32', dims: [1, 4], data: [1, 2, 3, 4] } };
+    await expect(
+      call(env.handlers, 'inference:run', { model: 'classifier@1.0.0', inputs: input }, ctx),
+    ).rejects.toMatchObject({ code: 'REVOKED' });
+    expect(auditRows(env).at(-1)).toMatchObject({ action: 'inference.run', outcome: 'failure' });
+
+    await env.airlock.close();
+    const reopened = Airlock.open({ dataDir: env.dataDir });
+    try {
+      const model = reopened.registry.find('classifier', '1.0.0')!;
+      expect(model.enabled).toBe(false);
+      expect(model.disabledReason).toMatch(
+        /^bundle [0-9a-f]{16}… revoked by revocation list #1: bad weights$/,
+      );
+      const record = reopened.audit.list({ limit: 5 }).find((r) => r.action === 'model.disable')!;
+      expect(record).toMatchObject({ actor: 'airlock', target: 'classifier@1.0.0', outcome: 'success' });
+      expect(record.details).toMatchObject({ by: 'revocation re-check at start' });
+    } finally {
+      await reopened.close();
+    }
+    // Nothing left to re-check: a further start writes nothing.
+    const counted = rawDb(env.dataDir);
+    const records = counted.prepare('SELECT count(*) FROM audit_log').pluck().get();
+    counted.close();
+    const again = Airlock.open({ dataDir: env.dataDir });
+    try {
+      expect(again.audit.head().count).toBe(records);
+    } finally {
+      await again.close();
+    }
   });
 
   it('a revoked admin key can no longer sign a policy or a revocation list', async () => {

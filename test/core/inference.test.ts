@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -7,7 +8,8 @@ import { call } from '../../runtime/api/handlers.js';
 import { parseNpy, writeNpy } from '../../runtime/inference/npy.js';
 import { digestTensors, toPlainJson } from '../../runtime/inference/tensors.js';
 import type { ErrorCode } from '../../runtime/contract/errors.js';
-import { auditRows, ctx, environment, model, signedBundle, snapshot, type Env } from './helpers.js';
+import { readInputFile } from '../../runtime/run/input-file.js';
+import { auditRows, ctx, environment, model, sha256, signedBundle, snapshot, type Env } from './helpers.js';
 
 let env: Env;
 beforeEach(async () => {
@@ -159,5 +161,106 @@ describe('inference through the engine', () => {
     );
     expect(r).toMatchObject({ ok: false, error: { code: 'USAGE' } });
     await writeFile(join(env.root, 'unused'), '');
+  });
+});
+
+describe('input files read by the engine (inference:run with "file")', () => {
+  const x = { type: 'float32' as const, dims: [2, 4], data: Float32Array.from([1, 2, 3, 4, 0, 0, 1, 0]) };
+
+  it('a .npy by path and a single-tensor .json by bytes give the outputs tensors give; the file is audited', async () => {
+    const direct = await call(env.handlers, 'inference:run', { model: 'classifier', inputs: { x } }, ctx);
+    const npy = join(env.root, 'x.npy');
+    await writeFile(npy, writeNpy(x));
+    const byPath = await call(
+      env.handlers,
+      'inference:run',
+      { model: 'classifier', file: { path: npy } },
+      ctx,
+    );
+    expect(toPlainJson(byPath.outputs)).toEqual(toPlainJson(direct.outputs));
+    const last = env.airlock.audit.list({ limit: 1 })[0]!;
+    expect(last.details['file']).toEqual({ name: 'x.npy', sha256: sha256(writeNpy(x)) });
+    const json = Buffer.from(JSON.stringify({ type: 'float32', dims: [2, 4], data: [...x.data] }));
+    const byBytes = await call(
+      env.handlers,
+      'inference:run',
+      { model: 'classifier', file: { bytes: new Uint8Array(json), name: 'x.json' } },
+      ctx,
+    );
+    expect(toPlainJson(byBytes.outputs)).toEqual(toPlainJson(direct.outputs));
+  });
+
+  const bad: [string, (dir: string) => Promise<Record<string, unknown>>, ErrorCode, RegExp][] = [
+    [
+      'a .npy for a model with two inputs',
+      async (dir) => {
+        await writeFile(join(dir, 'a.npy'), writeNpy(x));
+        return { model: 'int-ops', file: { path: join(dir, 'a.npy') } };
+      },
+      'INPUT_NAME_MISMATCH',
+      /feeds a model with one input; int-ops@1.0.0 has 2/,
+    ],
+    [
+      'JSON that is not JSON',
+      async () => ({
+        model: 'classifier',
+        file: { bytes: new Uint8Array(Buffer.from('{"x": [1,')), name: 'x.json' },
+      }),
+      'INPUT_INVALID',
+      /x\.json is not JSON/,
+    ],
+    [
+      'a file Airlock does not read',
+      async () => ({ model: 'classifier', file: { bytes: new Uint8Array([1, 2, 3]), name: 'x.csv' } }),
+      'INPUT_INVALID',
+      /not an input Airlock reads/,
+    ],
+    [
+      'a FIFO in place of a file (it must not stall the engine)',
+      async (dir) => {
+        const fifo = join(dir, 'stall.npy');
+        spawnSync('mkfifo', [fifo]);
+        return { model: 'classifier', file: { path: fifo } };
+      },
+      'INPUT_INVALID',
+      /not a regular file/,
+    ],
+    [
+      'a folder in place of a file',
+      async (dir) => ({ model: 'classifier', file: { path: dir } }),
+      'INPUT_INVALID',
+      /not a regular file/,
+    ],
+    [
+      'a path that does not exist',
+      async (dir) => ({ model: 'classifier', file: { path: join(dir, 'missing.npy') } }),
+      'MEDIA_NOT_FOUND',
+      /Cannot read the input file/,
+    ],
+  ];
+  for (const [label, make, code, message] of bad) {
+    it(`${label} → ${code}; nothing changes but the failure record`, async () => {
+      const request = await make(env.root);
+      const before = snapshot(env);
+      const auditBefore = auditRows(env).length;
+      await expect(call(env.handlers, 'inference:run', request, ctx)).rejects.toMatchObject({
+        code,
+        message: expect.stringMatching(message),
+      });
+      expect(snapshot(env)).toEqual(before);
+      const audit = auditRows(env);
+      expect(audit).toHaveLength(auditBefore + 1);
+      expect(audit.at(-1)).toMatchObject({ action: 'inference.run', outcome: 'failure' });
+      expect(JSON.parse(audit.at(-1)!.details).error.code).toBe(code);
+    });
+  }
+
+  it('refuses an input file above the size limit before reading it', async () => {
+    const big = join(env.root, 'big.npy');
+    await writeFile(big, Buffer.alloc(2048));
+    await expect(readInputFile(big, 1024)).rejects.toMatchObject({
+      code: 'INPUT_INVALID',
+      message: /over the 1024-byte limit/,
+    });
   });
 });
