@@ -75,7 +75,7 @@ try {
   );
   const airlock = Airlock.open({ dataDir: join(root, 'data') });
   const handlers = createHandlers(airlock);
-  const admin = airlock.accounts.authenticateOsUser({ name: 'bench', source: `bench:${process.pid}` });
+  const admin = airlock.signIn.authenticateOsUser({ name: 'bench', source: `bench:${process.pid}` });
   const raw = rawDb(join(root, 'raw.db'));
 
   // 1. Durable single events.

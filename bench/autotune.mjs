@@ -23,9 +23,8 @@ const { createHandlers } = await import(`${root}dist/runtime/api/handlers.js`);
 const { prepareDemoStick } = await import(`${root}dist/runtime/demo/demo.js`);
 const { measureStream } = await import(`${root}dist/runtime/bench/trial.js`);
 const { feedsFor } = await import(`${root}dist/runtime/bench/inputs.js`);
-const { sessionOptions } = await import(`${root}dist/runtime/inference/engine.js`);
 const { describeConfig } = await import(`${root}dist/runtime/tuning/choose.js`);
-const { toSessionConfig } = await import(`${root}dist/runtime/tuning/resolve.js`);
+const { sessionOptions, toSessionConfig } = await import(`${root}dist/runtime/inference/engine.js`);
 
 const quick = process.argv.includes('--quick');
 const rounds = quick ? 1 : 3;

@@ -156,7 +156,7 @@ async function verifyThroughput(root) {
   const verify = async () => {
     const t = performance.now();
     await readBundle(createReadStream(bundle, { highWaterMark: 1 << 20 }), {
-      trust: (s) => airlock.trustDecision(s),
+      admit: (e, s) => airlock.admission.atEnvelope(e, s),
     });
     return performance.now() - t;
   };

@@ -7,8 +7,8 @@ import {
 } from '../contract/policy.js';
 import { parsePublicKey } from '../crypto/keys.js';
 import { AirlockError } from '../errors.js';
-import { adminKeys, adminThreshold, type PolicyServices } from './services.js';
-import { checkAdminSignatures, readSignedDocument, type SignedDocument } from './signed-document.js';
+import { adminSigners, type PolicyServices } from './services.js';
+import { readSignedDocument, type SignedDocument } from './signed-document.js';
 
 /** Everything applying a policy checks, without applying it; returns the admin signers. */
 export function checkPolicyDocument(
@@ -16,13 +16,7 @@ export function checkPolicyDocument(
   signed: SignedDocument<PolicyDocument>,
 ): string[] {
   const { document, envelope } = signed;
-  const signers = checkAdminSignatures(
-    envelope,
-    adminKeys(services.trust),
-    services.policy.revokedKeyIds(),
-    adminThreshold(services.policy),
-    'trust policy',
-  );
+  const signers = adminSigners(services, envelope, 'trust policy');
   for (const k of document.keys) parsePublicKey(k.publicKeyPem, `policy key "${k.name}"`);
   const current = services.policy.current();
   if (current && document.version <= current.version) {

@@ -9,8 +9,8 @@ import {
 import type { ErrorInfo } from '../contract/errors.js';
 import { toErrorInfo } from '../errors.js';
 import { checkPolicyDocument } from './apply.js';
-import { adminKeys, adminThreshold, type PolicyServices } from './services.js';
-import { checkAdminSignatures, parseSignedDocument, type SignedDocument } from './signed-document.js';
+import { adminSigners, type PolicyServices } from './services.js';
+import { parseSignedDocument, type SignedDocument } from './signed-document.js';
 
 /** A policy or revocation list found on a medium, judged as applying or importing it would be. */
 export interface DocumentVerdict {
@@ -68,13 +68,7 @@ export function judgeDocument(
     }
     const number = signed.document.number;
     try {
-      const signers = checkAdminSignatures(
-        signed.envelope,
-        adminKeys(services.trust),
-        services.policy.revokedKeyIds(),
-        adminThreshold(services.policy),
-        'revocation list',
-      );
+      const signers = adminSigners(services, signed.envelope, 'revocation list');
       const done = services.policy.hasRevocationList(signed.sha256);
       return {
         kind: 'revocations',

@@ -1,8 +1,8 @@
 import type { Actor } from '../audit/audit-log.js';
 import { REVOCATIONS_PAYLOAD_TYPE, revocationListSchema, type RevocationImport } from '../contract/policy.js';
 import { recheckInstalled } from './recheck.js';
-import { adminKeys, adminThreshold, type RevocationServices } from './services.js';
-import { checkAdminSignatures, readSignedDocument } from './signed-document.js';
+import { adminSigners, type RevocationServices } from './services.js';
+import { readSignedDocument } from './signed-document.js';
 
 /**
  * Imports a signed revocation list: revoked keys stop counting at once, and the revocation
@@ -31,13 +31,7 @@ export async function importRevocations(
   const target = `revocation list #${list.number}`;
   return services.audit.attempt(actor, 'revocations.import', target, () =>
     services.audit.recorded(actor, () => {
-      const signers = checkAdminSignatures(
-        envelope,
-        adminKeys(services.trust),
-        services.policy.revokedKeyIds(),
-        adminThreshold(services.policy),
-        'revocation list',
-      );
+      const signers = adminSigners(services, envelope, 'revocation list');
       const already = services.policy.hasRevocationList(sha256);
       const added = already
         ? []

@@ -1,10 +1,12 @@
 import type { KeyObject } from 'node:crypto';
 import type { AdmissionGate } from '../admission/gate.js';
 import type { AuditLog } from '../audit/audit-log.js';
+import type { Envelope } from '../crypto/dsse.js';
 import { parsePublicKey } from '../crypto/keys.js';
 import type { ModelRegistry } from '../store/model-registry.js';
 import type { TrustStore } from '../trust/trust-store.js';
 import type { PolicyStore } from './policy-store.js';
+import { checkAdminSignatures } from './signed-document.js';
 
 /** What applying policies, importing revocation lists and granting downgrades use. */
 export interface PolicyServices {
@@ -34,4 +36,22 @@ export function adminKeys(
 /** Admin signatures a policy or revocation list needs: the current policy's threshold, 1 before any. */
 export function adminThreshold(policy: Pick<PolicyStore, 'current'>): number {
   return policy.current()?.document.adminThreshold ?? 1;
+}
+
+/**
+ * The admins whose valid signatures on a policy or revocation list count: admin keys of the trust
+ * store, never revoked ones, at least the current policy's admin threshold (throws otherwise).
+ */
+export function adminSigners(
+  services: Pick<PolicyServices, 'trust' | 'policy'>,
+  envelope: Envelope,
+  what: 'trust policy' | 'revocation list',
+): string[] {
+  return checkAdminSignatures(
+    envelope,
+    adminKeys(services.trust),
+    services.policy.revokedKeyIds(),
+    adminThreshold(services.policy),
+    what,
+  );
 }
