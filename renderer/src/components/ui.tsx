@@ -35,14 +35,6 @@ export function ErrorNote({ error }: { error: ErrorInfo | null | undefined }) {
   );
 }
 
-export function Unavailable({ what }: { what: string }) {
-  return (
-    <p className="note muted" data-testid="unavailable">
-      {what} is not available in this version.
-    </p>
-  );
-}
-
 export function Badge({ tone, children }: { tone: 'ok' | 'bad' | 'warn' | 'info'; children: ReactNode }) {
   return <span className={`badge ${tone}`}>{children}</span>;
 }

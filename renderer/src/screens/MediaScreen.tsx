@@ -6,7 +6,7 @@ import type {
   ScannedBundle,
   ScannedDocument,
 } from '../../../runtime/contract/index.js';
-import { available, invoke, on, operationId } from '../api.js';
+import { invoke, on, operationId } from '../api.js';
 import { CardView, FilesView, SignaturesView } from '../components/BundleDetails.js';
 import { Badge, Card, ErrorNote, ProgressBar, useResult } from '../components/ui.js';
 import { bytes } from '../format.js';
@@ -26,7 +26,7 @@ async function scanPath(
   path: string,
 ): Promise<{ rows: Row[]; documents: ScannedDocument[]; error: ErrorInfo | null }> {
   const isFile = path.endsWith('.airlock');
-  if (!isFile && available('media:scan')) {
+  if (!isFile) {
     const r = await invoke('media:scan', { mountpoint: path });
     if (!r.ok) return { rows: [], documents: [], error: r.error };
     return {
@@ -147,9 +147,7 @@ export function MediaScreen() {
               type="text"
               value={path}
               onChange={(e) => setPath(e.target.value)}
-              placeholder={
-                available('media:scan') ? '/media/usb-stick' : '/media/usb-stick/airlock/model-1.0.0.airlock'
-              }
+              placeholder="/media/usb-stick"
               data-testid="media-path"
               spellCheck={false}
             />

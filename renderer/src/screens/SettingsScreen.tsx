@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { ROLES, type ErrorInfo, type Role } from '../../../runtime/contract/index.js';
-import { available, invoke } from '../api.js';
-import { Badge, Card, ErrorNote, KeyValues, Unavailable, useResult } from '../components/ui.js';
+import { invoke } from '../api.js';
+import { Badge, Card, ErrorNote, KeyValues, useResult } from '../components/ui.js';
 import { when } from '../format.js';
 import { useApp } from '../store.js';
 
@@ -127,7 +127,7 @@ export function SettingsScreen() {
         <RevocationsView />
       </Card>
       <Card title="Users and roles" testId="settings-users">
-        {available('users:list') ? <UsersView /> : <Unavailable what="User accounts and roles" />}
+        <UsersView />
       </Card>
       <Card title="Data directory" testId="settings-data">
         <ErrorNote error={info.error} />
