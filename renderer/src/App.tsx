@@ -1,4 +1,4 @@
-import { useEffect, useState, type ReactNode } from 'react';
+import { useEffect, useLayoutEffect, useState, type ReactNode } from 'react';
 import { invoke, on, onAuthRequired } from './api.js';
 import { AuthScreen } from './screens/AuthScreen.js';
 import { NetworkBadge } from './components/NetworkBadge.js';
@@ -54,7 +54,8 @@ export function App() {
   const { screen, theme, go, setTheme, onProgress, auth, setAuth } = useApp();
   const [minLength, setMinLength] = useState(10);
 
-  useEffect(() => {
+  // Before any passive effect: a chart redrawn for the new theme reads the new theme's colours.
+  useLayoutEffect(() => {
     document.documentElement.dataset['theme'] = theme;
   }, [theme]);
 
