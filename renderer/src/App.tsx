@@ -1,5 +1,5 @@
-import { useEffect, useState, type ReactNode } from 'react';
-import { available, invoke, on, onAuthRequired } from './api.js';
+import { useEffect, useLayoutEffect, useState, type ReactNode } from 'react';
+import { invoke, on, onAuthRequired } from './api.js';
 import { AuthScreen } from './screens/AuthScreen.js';
 import { NetworkBadge } from './components/NetworkBadge.js';
 import { SCREENS, useApp, type Screen } from './store.js';
@@ -54,16 +54,13 @@ export function App() {
   const { screen, theme, go, setTheme, onProgress, auth, setAuth } = useApp();
   const [minLength, setMinLength] = useState(10);
 
-  useEffect(() => {
+  // Before any passive effect: a chart redrawn for the new theme reads the new theme's colours.
+  useLayoutEffect(() => {
     document.documentElement.dataset['theme'] = theme;
   }, [theme]);
 
-  // Accounts (when this version has them): first start asks for the admin, then sign-in.
+  // Accounts: the first start asks for the admin, then sign-in.
   useEffect(() => {
-    if (!available('auth:status')) {
-      setAuth({ name: 'operating-system user', role: 'admin' });
-      return;
-    }
     void invoke('auth:status', {}).then((r) => {
       if (!r.ok) return setAuth('signin');
       setMinLength(r.value.passwordMinLength);
@@ -134,11 +131,9 @@ export function App() {
             <span className="account-name">{auth.name}</span>
             <span className="account-role">{auth.role}</span>
           </div>
-          {available('auth:logout') ? (
-            <button type="button" className="ghost" onClick={() => void signOut()} data-testid="sign-out">
-              Sign out
-            </button>
-          ) : null}
+          <button type="button" className="ghost" onClick={() => void signOut()} data-testid="sign-out">
+            Sign out
+          </button>
           <button
             type="button"
             className="ghost"

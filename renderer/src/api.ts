@@ -4,9 +4,7 @@
  * same contract; every call resolves to a Result (never throws across the boundary).
  */
 import {
-  CHANNEL_NAMES,
   EVENT_NAMES,
-  SHELL_CHANNEL_NAMES,
   type Channels,
   type ErrorInfo,
   type EventName,
@@ -32,13 +30,6 @@ type AllChannels = Channels & typeof shellChannels;
 export type AnyChannelName = keyof AllChannels;
 export type Req<K extends AnyChannelName> = RequestOf<AllChannels[K]>;
 export type Res<K extends AnyChannelName> = ResponseOf<AllChannels[K]>;
-
-const known = new Set<string>([...CHANNEL_NAMES, ...SHELL_CHANNEL_NAMES]);
-
-/** Whether this version of the engine has a channel (later versions add domains). */
-export function available(name: string): boolean {
-  return known.has(name);
-}
 
 function noTransport(): ErrorInfo {
   return {
@@ -105,20 +96,6 @@ async function sendRaw(name: string, request: unknown): Promise<Result<unknown>>
 /** Calls a channel of the contract. */
 export function invoke<K extends AnyChannelName>(name: K, request: Req<K>): Promise<Result<Res<K>>> {
   return send(name, request) as Promise<Result<Res<K>>>;
-}
-
-/**
- * Calls a channel by name that this build's contract may not have yet (domains land over time).
- * Callers check `available(name)` first and show "not available in this version" otherwise.
- */
-export function invokeDynamic<T>(name: string, request: unknown): Promise<Result<T>> {
-  if (!available(name)) {
-    return Promise.resolve({
-      ok: false,
-      error: { code: 'USAGE', message: `"${name}" is not available in this version of Airlock.` },
-    });
-  }
-  return send(name, request) as Promise<Result<T>>;
 }
 
 let source: EventSource | null = null;

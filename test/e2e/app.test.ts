@@ -37,6 +37,8 @@ describe.skipIf(skipReason !== null)('desktop UI in Chromium against the real en
   let h: Harness;
   let stick: DemoStick;
   let ctx: CallContext;
+  /** The engine's digest of the tensor the Run screen's .npy held (the .json test sends the same). */
+  let npyInputDigest: string;
 
   beforeAll(async () => {
     h = await openHarness();
@@ -189,6 +191,7 @@ describe.skipIf(skipReason !== null)('desktop UI in Chromium against the real en
     await page.getByTestId('run-model').selectOption('ppocr-cls@2.0.0');
     await page.getByTestId('run-file').setInputFiles(npy);
     await expect.poll(() => page.getByTestId('run-chosen').textContent()).toContain('line.npy');
+    const sent = page.waitForRequest((r) => r.url().endsWith('/invoke/inference%3Arun'));
     await page.getByTestId('run-go').click();
     await expect
       .poll(() => page.getByTestId('result').textContent(), { timeout: 60_000 })
@@ -199,7 +202,60 @@ describe.skipIf(skipReason !== null)('desktop UI in Chromium against the real en
     expect(await page.getByTestId('result-latency').textContent()).toMatch(/ms|s$/);
     const runs = await call(server.handlers, 'audit:list', { action: 'inference.run', limit: 5 }, ctx);
     expect(runs[0]?.outcome).toBe('success');
+    // The page sent the file itself, byte for byte, for the engine to read: no tensors of its own.
+    const body = (await sent).postDataJSON() as {
+      model: string;
+      file?: { name: string; bytes: { $bytes: string } };
+    };
+    expect(Object.keys(body).sort()).toEqual(['file', 'model']);
+    expect(body.file?.name).toBe('line.npy');
+    expect(Buffer.from(body.file!.bytes.$bytes, 'base64').equals(await readFile(npy))).toBe(true);
+    npyInputDigest = (runs[0]!.details as { inputDigest: string }).inputDigest;
     await screenshot(page, 'run');
+  });
+
+  it("runs ppocr-cls on a .json the engine reads; a broken one shows the engine's INPUT_INVALID message", async () => {
+    const { page, server } = h;
+    const model = await call(server.handlers, 'models:get', { ref: 'ppocr-cls' }, ctx);
+    const spec = model.card.inputs[0]!;
+    const dims = spec.shape.map((d) => (typeof d === 'number' ? d : 1));
+    const count = dims.reduce((a, b) => a * b, 1);
+    // The .npy test's tensor as one JSON tensor (a one-input model): the engine sees the same input.
+    const data = Array.from(new Float32Array(count).map((_, i) => Math.sin(i / 7)));
+    const good = join(h.tmp, 'line.json');
+    await writeFile(good, JSON.stringify({ type: 'float32', dims, data }));
+    await page.getByTestId('nav-run').click();
+    await page.getByTestId('run-model').selectOption('ppocr-cls@2.0.0');
+    await page.getByTestId('run-file').setInputFiles(good);
+    await expect.poll(() => page.getByTestId('run-chosen').textContent()).toContain('line.json');
+    await page.getByTestId('run-go').click();
+    await expect
+      .poll(() => page.getByTestId('result').textContent(), { timeout: 60_000 })
+      .toContain('ppocr-cls');
+    expect(await page.getByTestId('topk').locator('li').count()).toBe(2);
+    const runs = await call(server.handlers, 'audit:list', { action: 'inference.run', limit: 1 }, ctx);
+    expect(runs[0]).toMatchObject({ outcome: 'success', target: 'ppocr-cls@2.0.0' });
+    expect((runs[0]!.details as { inputDigest: string }).inputDigest).toBe(npyInputDigest);
+
+    // A broken file: the engine's reader refuses it, and the page shows the engine's words.
+    const bad = join(h.tmp, 'broken.json');
+    await writeFile(bad, '{"type": "float32", "dims": [1, ');
+    await page.getByTestId('run-file').setInputFiles(bad);
+    await expect.poll(() => page.getByTestId('run-chosen').textContent()).toContain('broken.json');
+    expect(await page.getByTestId('result').count()).toBe(0);
+    await page.getByTestId('run-go').click();
+    const note = page.getByTestId('run-input').getByTestId('error');
+    await expect.poll(() => note.textContent(), { timeout: 30_000 }).toContain('INPUT_INVALID');
+    expect(await note.textContent()).toContain('broken.json is not JSON');
+    expect(await page.getByTestId('result').count()).toBe(0);
+    await screenshot(page, 'run-input-invalid');
+
+    // Valid JSON naming an input the model does not have.
+    const misnamed = join(h.tmp, 'misnamed.json');
+    await writeFile(misnamed, JSON.stringify({ pixels: { type: 'float32', dims, data } }));
+    await page.getByTestId('run-file').setInputFiles(misnamed);
+    await page.getByTestId('run-go').click();
+    await expect.poll(() => note.textContent(), { timeout: 30_000 }).toContain('INPUT_NAME_MISMATCH');
   });
 
   it('runs a batch job over a folder and writes the results file', async () => {

@@ -31,19 +31,12 @@ export function CardView({ card }: { card: ModelCard }) {
           </tr>
         </thead>
         <tbody>
-          {card.inputs.map((t) => (
-            <tr key={`in-${t.name}`}>
-              <td>input</td>
-              <td>
-                <code>{t.name}</code>
-              </td>
-              <td>{t.type}</td>
-              <td title={t.shape.join(', ')}>{shapeText(t.shape)}</td>
-            </tr>
-          ))}
-          {card.outputs.map((t) => (
-            <tr key={`out-${t.name}`}>
-              <td>output</td>
+          {[
+            ...card.inputs.map((t) => ['input', t] as const),
+            ...card.outputs.map((t) => ['output', t] as const),
+          ].map(([kind, t]) => (
+            <tr key={`${kind}-${t.name}`}>
+              <td>{kind}</td>
               <td>
                 <code>{t.name}</code>
               </td>

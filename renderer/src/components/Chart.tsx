@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { useApp } from '../store.js';
 
 export interface Series {
   label: string;
@@ -18,6 +19,8 @@ export function Chart(props: {
   height?: number;
 }) {
   const host = useRef<HTMLDivElement>(null);
+  // The colours come from the theme's CSS variables: a theme change draws the chart again.
+  const theme = useApp((st) => st.theme);
   useEffect(() => {
     const el = host.current;
     if (!el) return;
@@ -64,7 +67,7 @@ export function Chart(props: {
       resize.disconnect();
       plot.destroy();
     };
-  }, [props.title, props.x, props.xLabel, props.yLabel, props.series, props.bars, props.height]);
+  }, [theme, props.title, props.x, props.xLabel, props.yLabel, props.series, props.bars, props.height]);
   return <div className="chart" ref={host} />;
 }
 

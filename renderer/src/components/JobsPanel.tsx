@@ -2,8 +2,7 @@ import { useState } from 'react';
 import type { ErrorInfo, InstalledModel, JobInfo } from '../../../runtime/contract/index.js';
 import { invoke, operationId } from '../api.js';
 import { shortHash, when } from '../format.js';
-import { useApp } from '../store.js';
-import { Badge, ErrorNote, ProgressBar, useResult } from './ui.js';
+import { Badge, ErrorNote, Form, OperationProgress, TextField, useResult } from './ui.js';
 
 const TONE: Record<JobInfo['state'], 'ok' | 'warn' | 'info'> = {
   completed: 'ok',
@@ -18,7 +17,6 @@ export function JobsPanel({ model }: { model: InstalledModel | null }) {
   const [outFile, setOutFile] = useState('');
   const [running, setRunning] = useState<string | null>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
-  const progress = useApp((s) => (running ? s.progress[running] : undefined));
 
   const follow = async (work: (id: string) => Promise<{ ok: boolean; error?: ErrorInfo }>) => {
     const id = operationId('job');
@@ -30,43 +28,35 @@ export function JobsPanel({ model }: { model: InstalledModel | null }) {
     jobs.reload();
   };
 
+  const start = async () => {
+    if (!model) return;
+    await follow((id) =>
+      invoke('jobs:start', {
+        model: `${model.name}@${model.version}`,
+        inputsDir: inputsDir.trim(),
+        outFile: outFile.trim(),
+        operationId: id,
+      }),
+    );
+  };
+
   return (
     <div className="stack">
-      <form
-        className="row"
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (!model) return;
-          void follow((id) =>
-            invoke('jobs:start', {
-              model: `${model.name}@${model.version}`,
-              inputsDir: inputsDir.trim(),
-              outFile: outFile.trim(),
-              operationId: id,
-            }),
-          );
-        }}
-      >
-        <label className="grow">
-          <span className="label">Folder of inputs (images, .npy, .json)</span>
-          <input
-            type="text"
-            value={inputsDir}
-            onChange={(e) => setInputsDir(e.target.value)}
-            spellCheck={false}
-            data-testid="job-inputs"
-          />
-        </label>
-        <label className="grow">
-          <span className="label">Results file (.csv or .jsonl, new)</span>
-          <input
-            type="text"
-            value={outFile}
-            onChange={(e) => setOutFile(e.target.value)}
-            spellCheck={false}
-            data-testid="job-out"
-          />
-        </label>
+      <Form className="row" onSubmit={start}>
+        <TextField
+          label="Folder of inputs (images, .npy, .json)"
+          value={inputsDir}
+          onChange={setInputsDir}
+          testId="job-inputs"
+          grow
+        />
+        <TextField
+          label="Results file (.csv or .jsonl, new)"
+          value={outFile}
+          onChange={setOutFile}
+          testId="job-out"
+          grow
+        />
         <button
           type="submit"
           className="primary"
@@ -75,15 +65,8 @@ export function JobsPanel({ model }: { model: InstalledModel | null }) {
         >
           Start job{model ? ` with ${model.name}` : ''}
         </button>
-      </form>
-      {running ? (
-        <div className="row">
-          <ProgressBar event={progress} label="Job progress" />
-          <button type="button" onClick={() => void invoke('operation:cancel', { operationId: running })}>
-            Cancel
-          </button>
-        </div>
-      ) : null}
+      </Form>
+      {running ? <OperationProgress operationId={running} label="Job progress" /> : null}
       <ErrorNote error={error ?? jobs.error} />
       {jobs.data && jobs.data.length > 0 ? (
         <table className="table compact" data-testid="jobs">

@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
-import type { ErrorInfo, ProgressEvent, Result } from '../../../runtime/contract/index.js';
+import type { AuditOutcome, ErrorInfo, ProgressEvent, Result } from '../../../runtime/contract/index.js';
+import { invoke } from '../api.js';
 import { bytes, percent } from '../format.js';
+import { useApp } from '../store.js';
 
 export function Card(props: {
   title: string;
@@ -35,16 +37,15 @@ export function ErrorNote({ error }: { error: ErrorInfo | null | undefined }) {
   );
 }
 
-export function Unavailable({ what }: { what: string }) {
-  return (
-    <p className="note muted" data-testid="unavailable">
-      {what} is not available in this version.
-    </p>
-  );
-}
-
 export function Badge({ tone, children }: { tone: 'ok' | 'bad' | 'warn' | 'info'; children: ReactNode }) {
   return <span className={`badge ${tone}`}>{children}</span>;
+}
+
+/** An audit record's outcome: success ok, refused bad, failure a warning. */
+export function OutcomeBadge({ outcome }: { outcome: AuditOutcome }) {
+  return (
+    <Badge tone={outcome === 'success' ? 'ok' : outcome === 'refused' ? 'bad' : 'warn'}>{outcome}</Badge>
+  );
 }
 
 export function ProgressBar({ event, label }: { event: ProgressEvent | undefined; label: string }) {
@@ -71,6 +72,69 @@ export function ProgressBar({ event, label }: { event: ProgressEvent | undefined
       </div>
       <span className="progress-text">{detail}</span>
     </div>
+  );
+}
+
+/** A running operation's progress (from the engine's events) and the button that cancels it. */
+export function OperationProgress(props: { operationId: string; label: string; cancelTestId?: string }) {
+  const event = useApp((st) => st.progress[props.operationId]);
+  return (
+    <div className="row">
+      <ProgressBar event={event} label={props.label} />
+      <button
+        type="button"
+        onClick={() => void invoke('operation:cancel', { operationId: props.operationId })}
+        data-testid={props.cancelTestId}
+      >
+        Cancel
+      </button>
+    </div>
+  );
+}
+
+/** A form that runs `onSubmit` on Enter or its submit button, without reloading the page. */
+export function Form(props: { className: string; onSubmit(): void | Promise<unknown>; children: ReactNode }) {
+  return (
+    <form
+      className={props.className}
+      onSubmit={(e) => {
+        e.preventDefault();
+        void props.onSubmit();
+      }}
+    >
+      {props.children}
+    </form>
+  );
+}
+
+/** A labelled one-line text (or password) field; text fields are not spell-checked (names, paths, keys). */
+export function TextField(props: {
+  label: ReactNode;
+  value: string;
+  onChange(value: string): void;
+  testId?: string;
+  type?: 'text' | 'password';
+  placeholder?: string;
+  autoComplete?: string;
+  autoFocus?: boolean;
+  /** The field takes the row's free width. */
+  grow?: boolean;
+}) {
+  const type = props.type ?? 'text';
+  return (
+    <label className={props.grow ? 'grow' : undefined}>
+      <span className="label">{props.label}</span>
+      <input
+        type={type}
+        value={props.value}
+        placeholder={props.placeholder}
+        autoComplete={props.autoComplete}
+        onChange={(e) => props.onChange(e.target.value)}
+        data-testid={props.testId}
+        spellCheck={type === 'text' ? false : undefined}
+        autoFocus={props.autoFocus}
+      />
+    </label>
   );
 }
 

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { ErrorInfo } from '../../../runtime/contract/index.js';
 import { invoke } from '../api.js';
-import { ErrorNote } from '../components/ui.js';
+import { ErrorNote, Form, TextField } from '../components/ui.js';
 import { useApp } from '../store.js';
 
 /** First start (create the admin) or sign-in: the only screen before a session exists. */
@@ -30,13 +30,7 @@ export function AuthScreen({ mode, minLength }: { mode: 'setup' | 'signin'; minL
 
   return (
     <div className="auth" data-testid={mode === 'setup' ? 'setup' : 'signin'}>
-      <form
-        className="auth-card stack"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void submit();
-        }}
-      >
+      <Form className="auth-card stack" onSubmit={submit}>
         <div className="brand auth-brand">
           <span className="brand-mark" aria-hidden="true">
             ◈
@@ -54,41 +48,31 @@ export function AuthScreen({ mode, minLength }: { mode: 'setup' | 'signin'; minL
         ) : (
           <h1>Sign in</h1>
         )}
-        <label>
-          <span className="label">Account name</span>
-          <input
-            type="text"
-            value={name}
-            autoComplete="username"
-            onChange={(e) => setName(e.target.value)}
-            data-testid="auth-name"
-            spellCheck={false}
-            autoFocus
-          />
-        </label>
-        <label>
-          <span className="label">
-            Password{mode === 'setup' ? ` (at least ${minLength} characters)` : ''}
-          </span>
-          <input
-            type="password"
-            value={password}
-            autoComplete={mode === 'setup' ? 'new-password' : 'current-password'}
-            onChange={(e) => setPassword(e.target.value)}
-            data-testid="auth-password"
-          />
-        </label>
+        <TextField
+          label="Account name"
+          value={name}
+          autoComplete="username"
+          onChange={setName}
+          testId="auth-name"
+          autoFocus
+        />
+        <TextField
+          label={`Password${mode === 'setup' ? ` (at least ${minLength} characters)` : ''}`}
+          type="password"
+          value={password}
+          autoComplete={mode === 'setup' ? 'new-password' : 'current-password'}
+          onChange={setPassword}
+          testId="auth-password"
+        />
         {mode === 'setup' ? (
-          <label>
-            <span className="label">Password again</span>
-            <input
-              type="password"
-              value={confirm}
-              autoComplete="new-password"
-              onChange={(e) => setConfirm(e.target.value)}
-              data-testid="auth-confirm"
-            />
-          </label>
+          <TextField
+            label="Password again"
+            type="password"
+            value={confirm}
+            autoComplete="new-password"
+            onChange={setConfirm}
+            testId="auth-confirm"
+          />
         ) : null}
         <ErrorNote error={error} />
         <button
@@ -99,7 +83,7 @@ export function AuthScreen({ mode, minLength }: { mode: 'setup' | 'signin'; minL
         >
           {mode === 'setup' ? 'Create the administrator' : 'Sign in'}
         </button>
-      </form>
+      </Form>
     </div>
   );
 }

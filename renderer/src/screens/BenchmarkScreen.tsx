@@ -8,9 +8,8 @@ import type {
 } from '../../../runtime/contract/index.js';
 import { invoke, operationId } from '../api.js';
 import { Chart, type Series } from '../components/Chart.js';
-import { Badge, Card, ErrorNote, KeyValues, ProgressBar, useResult } from '../components/ui.js';
+import { Badge, Card, ErrorNote, KeyValues, OperationProgress, useResult } from '../components/ui.js';
 import { bytes, ms, when } from '../format.js';
-import { useApp } from '../store.js';
 
 export function configText(c: BenchConfig): string {
   const parts = [c.executionProvider];
@@ -31,7 +30,6 @@ export function BenchmarkScreen() {
   const [running, setRunning] = useState<string | null>(null);
   const [report, setReport] = useState<BenchReport | null>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
-  const progress = useApp((s) => (running ? s.progress[running] : undefined));
   const runs = useResult(() => invoke('bench:results', { limit: 10 }), [report?.id]);
   const tuned = useResult(() => invoke('bench:tuned', {}), [report?.id]);
 
@@ -84,14 +82,7 @@ export function BenchmarkScreen() {
             Run
           </button>
         </div>
-        {running ? (
-          <div className="row">
-            <ProgressBar event={progress} label="Benchmark progress" />
-            <button type="button" onClick={() => void invoke('operation:cancel', { operationId: running })}>
-              Cancel
-            </button>
-          </div>
-        ) : null}
+        {running ? <OperationProgress operationId={running} label="Benchmark progress" /> : null}
         <ErrorNote error={error} />
       </Card>
       <Card title="Chosen configuration" testId="bench-chosen">

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { invoke } from '../api.js';
 import { LockIcon } from '../components/NetworkBadge.js';
-import { Badge, Card, ErrorNote, KeyValues, useResult } from '../components/ui.js';
+import { Badge, Card, ErrorNote, KeyValues, OutcomeBadge, useResult } from '../components/ui.js';
 import { bytes, when } from '../format.js';
 import { useApp } from '../store.js';
 import type {
@@ -206,9 +206,7 @@ export function HomeScreen() {
                   <td>{e.action}</td>
                   <td className="ellipsis">{e.target}</td>
                   <td>
-                    <Badge tone={e.outcome === 'success' ? 'ok' : e.outcome === 'refused' ? 'bad' : 'warn'}>
-                      {e.outcome}
-                    </Badge>
+                    <OutcomeBadge outcome={e.outcome} />
                   </td>
                 </tr>
               ))}

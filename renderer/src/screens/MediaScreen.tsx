@@ -6,11 +6,11 @@ import type {
   ScannedBundle,
   ScannedDocument,
 } from '../../../runtime/contract/index.js';
-import { available, invoke, on, operationId } from '../api.js';
+import { invoke, operationId } from '../api.js';
 import { CardView, FilesView, SignaturesView } from '../components/BundleDetails.js';
-import { Badge, Card, ErrorNote, ProgressBar, useResult } from '../components/ui.js';
+import { Badge, Card, ErrorNote, Form, OperationProgress, TextField } from '../components/ui.js';
+import { useDrives } from '../components/use-drives.js';
 import { bytes } from '../format.js';
-import { useApp } from '../store.js';
 
 function fileName(path: string): string {
   return path.split(/[\\/]/).pop() ?? path;
@@ -26,7 +26,7 @@ async function scanPath(
   path: string,
 ): Promise<{ rows: Row[]; documents: ScannedDocument[]; error: ErrorInfo | null }> {
   const isFile = path.endsWith('.airlock');
-  if (!isFile && available('media:scan')) {
+  if (!isFile) {
     const r = await invoke('media:scan', { mountpoint: path });
     if (!r.ok) return { rows: [], documents: [], error: r.error };
     return {
@@ -62,12 +62,9 @@ export function MediaScreen() {
   const [running, setRunning] = useState<string | null>(null);
   const [report, setReport] = useState<ImportReport | null>(null);
   const [importError, setImportError] = useState<ErrorInfo | null>(null);
-  const progress = useApp((s) => (running ? s.progress[running] : undefined));
-  const drives = useResult(() => invoke('media:list', {}), []);
-  const driveList = drives.data ?? [];
-  const reloadDrives = drives.reload;
   // A stick inserted or removed: the list follows (media:changed from the engine's watcher).
-  useEffect(() => on('media:changed', () => reloadDrives()), [reloadDrives]);
+  const drives = useDrives();
+  const driveList = drives.data ?? [];
 
   const scan = async (target: string) => {
     if (!target.trim()) return;
@@ -134,30 +131,19 @@ export function MediaScreen() {
             )}
           </ul>
         ) : null}
-        <form
-          className="row"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void scan(path);
-          }}
-        >
-          <label className="grow">
-            <span className="label">Folder, drive or bundle file</span>
-            <input
-              type="text"
-              value={path}
-              onChange={(e) => setPath(e.target.value)}
-              placeholder={
-                available('media:scan') ? '/media/usb-stick' : '/media/usb-stick/airlock/model-1.0.0.airlock'
-              }
-              data-testid="media-path"
-              spellCheck={false}
-            />
-          </label>
+        <Form className="row" onSubmit={() => scan(path)}>
+          <TextField
+            label="Folder, drive or bundle file"
+            value={path}
+            onChange={setPath}
+            placeholder="/media/usb-stick"
+            testId="media-path"
+            grow
+          />
           <button type="submit" className="primary" disabled={busy || !path.trim()} data-testid="media-scan">
             {busy ? 'Checking…' : 'Check'}
           </button>
-        </form>
+        </Form>
         <ErrorNote error={scanError} />
         {scanned && scanned.length === 0 && !scanError ? (
           <p className="muted">No bundle found there.</p>
@@ -256,16 +242,7 @@ export function MediaScreen() {
           </table>
         ) : null}
         {running ? (
-          <div className="row">
-            <ProgressBar event={progress} label="Import progress" />
-            <button
-              type="button"
-              onClick={() => void invoke('operation:cancel', { operationId: running })}
-              data-testid="import-cancel"
-            >
-              Cancel
-            </button>
-          </div>
+          <OperationProgress operationId={running} label="Import progress" cancelTestId="import-cancel" />
         ) : null}
         <ErrorNote error={importError} />
         {report ? (

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import type { ErrorInfo, InstalledModel, Result } from '../../../runtime/contract/index.js';
 import { invoke } from '../api.js';
 import { CardView, FilesView } from '../components/BundleDetails.js';
-import { Badge, Card, ErrorNote, KeyValues, useResult } from '../components/ui.js';
+import { Badge, Card, ErrorNote, Form, KeyValues, useResult } from '../components/ui.js';
 import { shortHash, when } from '../format.js';
 import { useApp } from '../store.js';
 import { configText } from './BenchmarkScreen.js';
@@ -168,15 +168,14 @@ function ManageModel({ model, onChanged }: { model: InstalledModel; onChanged():
         </button>
       </div>
       {mode === 'disable' ? (
-        <form
+        <Form
           className="row"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void act(
+          onSubmit={() =>
+            act(
               () => invoke('models:disable', { ref: ref(model), reason }),
               `${ref(model)} is disabled: it will not run until an admin enables it.`,
-            );
-          }}
+            )
+          }
         >
           <label>
             Reason (recorded in the audit log){' '}
@@ -195,7 +194,7 @@ function ManageModel({ model, onChanged }: { model: InstalledModel; onChanged():
           <button type="button" onClick={() => setMode('idle')}>
             Cancel
           </button>
-        </form>
+        </Form>
       ) : null}
       {mode === 'remove' ? (
         <div className="row" role="alertdialog" aria-label="Confirm removal">

@@ -1,23 +1,21 @@
 import { useEffect, useState } from 'react';
-import type {
-  ErrorInfo,
-  InferenceResult,
-  ProcessedResult,
-  TensorJson,
-  TensorMapJson,
-} from '../../../runtime/contract/index.js';
+import type { ErrorInfo, InferenceResult } from '../../../runtime/contract/index.js';
 import { invoke } from '../api.js';
 import { shapeText } from '../components/BundleDetails.js';
-import { Badge, Card, ErrorNote, KeyValues, useResult } from '../components/ui.js';
-import { ms, shortHash } from '../format.js';
-import { inputsFromFile, InputError, topK } from '../inputs.js';
+import { Badge, Card, ErrorNote, useResult } from '../components/ui.js';
 import { JobsPanel } from '../components/JobsPanel.js';
 import { useApp } from '../store.js';
+import { ResultView } from './run/ResultView.js';
 
+/**
+ * The file the user picked, as bytes: the engine reads it (image, .npy or .json) with the same
+ * reader batch jobs use, so a bad file is refused by the engine with its own message. An image
+ * also gets a preview.
+ */
 interface Chosen {
   name: string;
-  inputs?: TensorMapJson;
-  image?: { bytes: Uint8Array; name: string; url: string };
+  bytes: Uint8Array;
+  preview: string | null;
 }
 
 const IMAGE = /\.(png|jpe?g|webp|bmp|gif|tiff?)$/i;
@@ -28,6 +26,7 @@ export function RunScreen() {
   const list = models.data ?? [];
   const model = list.find((m) => `${m.name}@${m.version}` === selectedModel) ?? list[0] ?? null;
   const [chosen, setChosen] = useState<Chosen | null>(null);
+  // Reading the pick in the page (the file vanished, no permission); what is in it is the engine's to judge.
   const [fileError, setFileError] = useState<ErrorInfo | null>(null);
   const [result, setResult] = useState<InferenceResult | null>(null);
   const [runError, setRunError] = useState<ErrorInfo | null>(null);
@@ -39,25 +38,28 @@ export function RunScreen() {
     setRunError(null);
   }, [model?.name, model?.version]);
 
+  // The preview's object URL lives as long as its pick.
+  useEffect(() => {
+    const url = chosen?.preview;
+    return url ? () => URL.revokeObjectURL(url) : undefined;
+  }, [chosen]);
+
   const take = async (file: File) => {
     setResult(null);
     setRunError(null);
-    if (!model) return;
-    if (IMAGE.test(file.name)) {
-      const bytes = new Uint8Array(await file.arrayBuffer());
-      setChosen({ name: file.name, image: { bytes, name: file.name, url: URL.createObjectURL(file) } });
-      setFileError(null);
-      return;
-    }
     try {
-      const inputs = inputsFromFile(file.name, await file.arrayBuffer(), model.card.inputs);
-      setChosen({ name: file.name, inputs });
+      const bytes = new Uint8Array(await file.arrayBuffer());
+      setChosen({
+        name: file.name,
+        bytes,
+        preview: IMAGE.test(file.name) ? URL.createObjectURL(file) : null,
+      });
       setFileError(null);
     } catch (error) {
       setChosen(null);
       setFileError({
-        code: 'INPUT_INVALID',
-        message: error instanceof InputError ? error.message : 'The file cannot be read.',
+        code: 'MEDIA_READ_FAILED',
+        message: `${file.name} cannot be read${error instanceof Error ? ` (${error.message})` : ''}. Choose it again, or copy it to this machine first.`,
       });
     }
   };
@@ -65,17 +67,17 @@ export function RunScreen() {
   const run = async () => {
     if (!model || !chosen) return;
     setRunning(true);
-    const ref = `${model.name}@${model.version}`;
-    const r = await invoke(
-      'inference:run',
-      chosen.image
-        ? { model: ref, image: { bytes: chosen.image.bytes, name: chosen.image.name } }
-        : { model: ref, inputs: chosen.inputs ?? {} },
-    );
+    const r = await invoke('inference:run', {
+      model: `${model.name}@${model.version}`,
+      file: { bytes: chosen.bytes, name: chosen.name },
+    });
     setRunning(false);
     setResult(r.ok ? r.value : null);
     setRunError(r.ok ? null : r.error);
   };
+
+  // The engine's reader refused the file itself (not JSON, no such input, wrong shape): say so at the file.
+  const refused = runError?.code.startsWith('INPUT_') ?? false;
 
   return (
     <div className="grid">
@@ -136,12 +138,12 @@ export function RunScreen() {
           <p className="muted small">
             An image (for models whose card says how to prepare it), a .npy array or JSON tensors.
           </p>
-          {chosen?.image ? (
-            <img className="preview" src={chosen.image.url} alt={`Input ${chosen.name}`} />
+          {chosen?.preview ? (
+            <img className="preview" src={chosen.preview} alt={`Input ${chosen.name}`} />
           ) : null}
           {chosen ? (
             <p data-testid="run-chosen">
-              <Badge tone="info">ready</Badge> {chosen.name}
+              {refused ? <Badge tone="bad">refused</Badge> : <Badge tone="info">ready</Badge>} {chosen.name}
             </p>
           ) : null}
         </div>
@@ -169,178 +171,4 @@ export function RunScreen() {
       </Card>
     </div>
   );
-}
-
-function ResultView({ result }: { result: InferenceResult }) {
-  return (
-    <div className="stack" data-testid="result">
-      <KeyValues
-        rows={[
-          ['Model', `${result.model} ${result.version}`],
-          [
-            'Latency',
-            <span key="l" data-testid="result-latency">
-              {ms(result.latencyMs)}
-            </span>,
-          ],
-          ['Provider', result.provider],
-          [
-            'Configuration',
-            result.config
-              ? `${result.config.source}${result.config.stale ? ' (tuned on other hardware: defaults used)' : ''}`
-              : 'default',
-          ],
-          [
-            'Output digest',
-            <code key="d" title={result.outputDigest}>
-              {shortHash(result.outputDigest, 24)}
-            </code>,
-          ],
-        ]}
-      />
-      {result.config?.note ? <p className="note muted">{result.config.note}</p> : null}
-      {result.result ? <ProcessedView result={result.result} /> : null}
-      <details open={!result.result}>
-        <summary>Raw outputs</summary>
-        {Object.entries(result.outputs).map(([name, t]) => (
-          <OutputView key={name} name={name} tensor={t} />
-        ))}
-      </details>
-    </div>
-  );
-}
-
-function isProbabilities(t: TensorJson): boolean {
-  if (t.type !== 'float32' && t.type !== 'float64') return false;
-  const last = t.dims[t.dims.length - 1] ?? 0;
-  const rows = t.dims.slice(0, -1).reduce((a, b) => a * b, 1);
-  return rows === 1 && last >= 2 && last <= 10_000;
-}
-
-function OutputView({ name, tensor }: { name: string; tensor: TensorJson }) {
-  const data = Array.isArray(tensor.data) ? tensor.data : Array.from(tensor.data as ArrayLike<number>);
-  if (isProbabilities(tensor)) {
-    const top = topK(data, tensor.dims, 5);
-    const max = Math.max(...top.map((t) => Math.abs(t.value)), 1e-9);
-    return (
-      <div className="stack">
-        <h3>
-          {name}{' '}
-          <span className="muted small">
-            top {top.length} of {tensor.dims[tensor.dims.length - 1]}
-          </span>
-        </h3>
-        <ul className="bars" data-testid="raw-topk">
-          {top.map((t) => (
-            <li key={t.index}>
-              <span className="bar-label">class {t.index}</span>
-              <span className="bar-track">
-                <span className="bar-fill" style={{ width: `${(Math.abs(t.value) / max) * 100}%` }} />
-              </span>
-              <span className="bar-value">{t.value.toFixed(4)}</span>
-            </li>
-          ))}
-        </ul>
-      </div>
-    );
-  }
-  const shown = data.slice(0, 64);
-  return (
-    <div className="stack">
-      <h3>
-        {name}{' '}
-        <span className="muted small">
-          {tensor.type}[{tensor.dims.join(', ')}], {data.length} values
-          {data.length > shown.length ? `, first ${shown.length} shown` : ''}
-        </span>
-      </h3>
-      <table className="table compact" data-testid="tensor-table">
-        <thead>
-          <tr>
-            <th className="num">#</th>
-            <th className="num">value</th>
-          </tr>
-        </thead>
-        <tbody>
-          {shown.map((v, i) => (
-            <tr key={i}>
-              <td className="num">{i}</td>
-              <td className="num">
-                {typeof v === 'number' ? (Number.isInteger(v) ? v : v.toFixed(5)) : String(v)}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
-}
-
-function ProcessedView({ result }: { result: ProcessedResult }) {
-  switch (result.kind) {
-    case 'text':
-      return (
-        <div className="stack">
-          <h3>Recognised text</h3>
-          <p className="recognised" data-testid="recognised-text">
-            {result.text || <span className="muted">(nothing recognised)</span>}
-          </p>
-          <p className="muted small">confidence {(result.confidence * 100).toFixed(1)}%</p>
-        </div>
-      );
-    case 'lines':
-      return (
-        <div className="stack">
-          <h3>Recognised text</h3>
-          <p className="recognised" data-testid="recognised-text">
-            {result.text}
-          </p>
-          <table className="table compact">
-            <thead>
-              <tr>
-                <th>Line</th>
-                <th className="num">Confidence</th>
-                <th>Box</th>
-              </tr>
-            </thead>
-            <tbody>
-              {result.lines.map((l, i) => (
-                <tr key={i}>
-                  <td>{l.text}</td>
-                  <td className="num">{(l.confidence * 100).toFixed(1)}%</td>
-                  <td className="muted small">
-                    [{l.box.map((v) => Math.round(v)).join(', ')}]{l.angle === 180 ? ' turned upright' : ''}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      );
-    case 'classes': {
-      const max = Math.max(...result.top.map((t) => t.score), 1e-9);
-      return (
-        <div className="stack">
-          <h3>Top classes</h3>
-          <ul className="bars" data-testid="topk">
-            {result.top.map((t) => (
-              <li key={t.index}>
-                <span className="bar-label">{t.label ?? `class ${t.index}`}</span>
-                <span className="bar-track">
-                  <span className="bar-fill" style={{ width: `${(t.score / max) * 100}%` }} />
-                </span>
-                <span className="bar-value">{t.score.toFixed(4)}</span>
-              </li>
-            ))}
-          </ul>
-        </div>
-      );
-    }
-    case 'boxes':
-      return (
-        <p>
-          {result.boxes.length} region{result.boxes.length === 1 ? '' : 's'} detected.
-        </p>
-      );
-  }
 }
