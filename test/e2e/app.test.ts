@@ -7,7 +7,6 @@ import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, type CallContext } from '../../runtime/index.js';
-import { isChannelName } from '../../runtime/contract/index.js';
 import { prepareDemoStick, type DemoStick } from '../../runtime/demo/demo.js';
 import { writeNpy } from '../../runtime/inference/npy.js';
 import sharp from 'sharp';
@@ -17,13 +16,6 @@ const skipReason = browserUnavailable();
 const ADMIN_PASSWORD = 'correct horse battery staple';
 const OPERATOR_PASSWORD = 'operator password 1';
 if (skipReason) console.log(`SKIP renderer end-to-end tests: ${skipReason}`);
-
-/** Prints why a step is skipped (the channel it needs has not landed) and returns whether to skip. */
-function lacks(channel: string, step: string): boolean {
-  if (isChannelName(channel)) return false;
-  console.log(`SKIP ${step}: this version has no "${channel}" channel`);
-  return true;
-}
 
 async function listing(dir: string): Promise<string[]> {
   const out: string[] = [];
@@ -54,21 +46,19 @@ describe.skipIf(skipReason !== null)('desktop UI in Chromium against the real en
   it('first start shows Home with the transport, an empty trust store and the alert to add a key', async () => {
     const { page, server } = h;
     await page.goto(server.url);
-    if (!lacks('auth:setup', 'admin setup on first start')) {
-      // Issue 5's accounts: the first start asks for the administrator account.
-      await page.getByTestId('setup').waitFor();
-      await page.getByTestId('auth-name').fill('admin');
-      await page.getByTestId('auth-password').fill(ADMIN_PASSWORD);
-      await page.getByTestId('auth-confirm').fill(ADMIN_PASSWORD + 'x');
-      await page.getByTestId('auth-submit').click();
-      await expect.poll(() => page.getByTestId('error').textContent()).toContain('differ');
-      await page.getByTestId('auth-confirm').fill(ADMIN_PASSWORD);
-      await screenshot(page, 'first-start');
-      await page.getByTestId('auth-submit').click();
-      await expect
-        .poll(() => page.getByTestId('account').textContent(), { timeout: 20_000 })
-        .toContain('admin');
-    }
+    // Issue 5's accounts: the first start asks for the administrator account.
+    await page.getByTestId('setup').waitFor();
+    await page.getByTestId('auth-name').fill('admin');
+    await page.getByTestId('auth-password').fill(ADMIN_PASSWORD);
+    await page.getByTestId('auth-confirm').fill(ADMIN_PASSWORD + 'x');
+    await page.getByTestId('auth-submit').click();
+    await expect.poll(() => page.getByTestId('error').textContent()).toContain('differ');
+    await page.getByTestId('auth-confirm').fill(ADMIN_PASSWORD);
+    await screenshot(page, 'first-start');
+    await page.getByTestId('auth-submit').click();
+    await expect
+      .poll(() => page.getByTestId('account').textContent(), { timeout: 20_000 })
+      .toContain('admin');
     await expect
       .poll(() => page.getByTestId('home-machine').textContent())
       .toContain(server.airlock.installationId);
@@ -94,8 +84,7 @@ describe.skipIf(skipReason !== null)('desktop UI in Chromium against the real en
   it('the stick shows the demo bundles as trusted; inspect shows card, files and signers', async () => {
     const { page } = h;
     await page.getByTestId('nav-media').click();
-    const target = isChannelName('media:scan') ? stick.stick : stick.bundles[1]!;
-    await page.getByTestId('media-path').fill(target);
+    await page.getByTestId('media-path').fill(stick.stick);
     await page.getByTestId('media-scan').click();
     await expect.poll(() => page.getByTestId('bundle-row').count()).toBeGreaterThan(0);
     const rows = page.getByTestId('bundle-row');
@@ -153,7 +142,7 @@ describe.skipIf(skipReason !== null)('desktop UI in Chromium against the real en
     const before = await stored();
     const modelsBefore = await call(server.handlers, 'models:list', { includeDisabled: true }, ctx);
 
-    await page.getByTestId('media-path').fill(isChannelName('media:scan') ? bad : copy);
+    await page.getByTestId('media-path').fill(bad);
     await page.getByTestId('media-scan').click();
     await expect.poll(() => page.getByTestId('bundle-row').first().textContent()).toContain('refused');
     const reason = await page.getByTestId('verdict-reason').first().textContent();
@@ -303,13 +292,6 @@ describe.skipIf(skipReason !== null)('desktop UI in Chromium against the real en
   it('a short benchmark: progress, charts and the chosen configuration', async () => {
     const { page, server } = h;
     await page.getByTestId('nav-benchmark').click();
-    if (lacks('bench:run', 'the benchmark flow')) {
-      expect(await page.getByTestId('unavailable').first().textContent()).toContain(
-        'not available in this version',
-      );
-      await screenshot(page, 'benchmark');
-      return;
-    }
     await page.getByTestId('bench-model').selectOption('ppocr-cls@2.0.0');
     await page.getByTestId('bench-go').click();
     await page.getByTestId('progress').waitFor();
@@ -362,17 +344,15 @@ describe.skipIf(skipReason !== null)('desktop UI in Chromium against the real en
     await expect
       .poll(() => page.getByTestId('verify-result').textContent())
       .toMatch(/Intact: [\d,]+ records/);
-    if (!lacks('audit:export', 'audit export')) {
-      const out = join(h.tmp, 'demo', 'usb-stick', 'audit-export');
-      await page.getByTestId('audit-export-path').fill(out);
-      await page.getByTestId('audit-export-run').click();
-      await expect
-        .poll(() => page.getByTestId('export-result').textContent(), { timeout: 60_000 })
-        .toContain('Exported records');
-      const written = await readdir(out);
-      expect(written.length).toBeGreaterThan(2);
-      expect(written).toContain('verify.js');
-    }
+    const out = join(h.tmp, 'demo', 'usb-stick', 'audit-export');
+    await page.getByTestId('audit-export-path').fill(out);
+    await page.getByTestId('audit-export-run').click();
+    await expect
+      .poll(() => page.getByTestId('export-result').textContent(), { timeout: 60_000 })
+      .toContain('Exported records');
+    const written = await readdir(out);
+    expect(written.length).toBeGreaterThan(2);
+    expect(written).toContain('verify.js');
     await expect.poll(() => page.getByTestId('audit-scroller').textContent()).not.toContain('loading');
     await screenshot(page, 'audit');
   });
@@ -402,7 +382,6 @@ describe.skipIf(skipReason !== null)('desktop UI in Chromium against the real en
   });
 
   it('an operator account cannot import: the engine refuses and the UI says why', async () => {
-    if (lacks('users:add', 'the operator-cannot-import flow')) return;
     const { page, server } = h;
     await page.getByTestId('nav-settings').click();
     await page.getByTestId('user-name').fill('operator1');
