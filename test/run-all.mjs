@@ -68,8 +68,11 @@ if (existsSync(report)) {
   const r = JSON.parse(readFileSync(report, 'utf8'));
   passed += r.numPassedTests;
   failed += r.numFailedTests;
-  // A suite that failed to load counts as a failure even though it ran no test.
-  failed += r.testResults.filter((s) => s.status === 'failed' && s.assertionResults.length === 0).length;
+  // A suite that failed without a failed test counts as a failure too: one that failed to load
+  // (no tests), or whose beforeAll threw (its tests are reported as skipped, not failed).
+  failed += r.testResults.filter(
+    (s) => s.status === 'failed' && !s.assertionResults.some((a) => a.status === 'failed'),
+  ).length;
 } else {
   failed += 1;
   console.log('FAILED: vitest wrote no report');
