@@ -44,6 +44,39 @@ function findCommand(argv: readonly string[]): { command: Command; rest: string[
   return best ? { command: best, rest: argv.slice(best.name.split(' ').length) } : null;
 }
 
+/** The commands under a group of words ("users", "trust policy"): their names start with it. */
+function commandsUnder(group: readonly string[]): Command[] {
+  return COMMANDS.filter((c) => {
+    const words = c.name.split(' ');
+    return words.length > group.length && group.every((w, i) => words[i] === w);
+  });
+}
+
+/** The longest run of leading words that names a group of commands, or null. */
+function findGroup(words: readonly string[]): string[] | null {
+  for (let n = words.length; n > 0; n -= 1) {
+    if (commandsUnder(words.slice(0, n)).length > 0) return words.slice(0, n);
+  }
+  return null;
+}
+
+function listing(commands: readonly Command[]): string[] {
+  return commands.map((c) => `  ${`${c.name} ${c.args}`.trimEnd()}\n      ${c.summary}`);
+}
+
+function groupUsage(group: readonly string[]): string {
+  const name = group.join(' ');
+  return [
+    `Usage: airlock ${name} <command> [options]`,
+    '',
+    'Commands:',
+    ...listing(commandsUnder(group)),
+    '',
+    `"airlock ${name} COMMAND --help" shows a command's options.`,
+    '',
+  ].join('\n');
+}
+
 function usage(command?: Command): string {
   if (command) {
     const options = { ...command.options, ...GLOBAL_OPTIONS };
@@ -51,16 +84,21 @@ function usage(command?: Command): string {
       ([name, o]) =>
         `  --${name}${o.type === 'string' ? ' VALUE' : ''}${o.short ? `, -${o.short}` : ''}\n      ${o.description}`,
     );
-    return `Usage: airlock ${command.name} ${command.args}\n\n${command.summary}\n\nOptions:\n${lines.join('\n')}\n`;
+    // "models" lists the models and also names the group "models disable", "models enable", ...
+    const under = commandsUnder(command.name.split(' '));
+    const more =
+      under.length > 0 ? `\nCommands under "airlock ${command.name}":\n${listing(under).join('\n')}\n` : '';
+    return `${`Usage: airlock ${command.name} ${command.args}`.trimEnd()}\n\n${command.summary}\n\nOptions:\n${lines.join('\n')}\n${more}`;
   }
   return [
     'Airlock: verify, install and run signed model bundles offline, with a tamper-evident audit log.',
     '',
     'Usage: airlock <command> [options]   (every command takes --data-dir DIR and --json)',
     '',
-    ...COMMANDS.map((c) => `  ${`${c.name} ${c.args}`.trimEnd()}\n      ${c.summary}`),
+    ...listing(COMMANDS),
     '',
-    'Exit codes: 0 success, 1 refused or failed, 2 usage. "airlock COMMAND --help" shows its options.',
+    'Exit codes: 0 success, 1 refused or failed, 2 usage. "airlock COMMAND --help" shows its options;',
+    '"airlock GROUP --help" (or "airlock help GROUP") the commands of a group, such as "users".',
     '',
   ].join('\n');
 }
@@ -81,7 +119,9 @@ function auditArgs(argv: readonly string[]): string[] {
 }
 
 /** Runs the CLI; returns the exit code. */
-export async function main(argv: readonly string[], io: CliIo = defaultIo): Promise<number> {
+export async function main(args: readonly string[], io: CliIo = defaultIo): Promise<number> {
+  // "airlock help users add" is "airlock users add --help"; "airlock help" alone, "airlock --help".
+  const argv = args[0] === 'help' ? [...args.slice(1), '--help'] : args;
   const json = argv.includes('--json');
   const fail = (code: number, error: unknown): number => {
     const info = toErrorInfo(error);
@@ -92,19 +132,30 @@ export async function main(argv: readonly string[], io: CliIo = defaultIo): Prom
 
   const found = findCommand(argv);
   if (!found) {
-    if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    const help = argv.includes('--help') || argv.includes('-h');
+    // The words before the first option: "users" in "airlock users --help".
+    const firstOption = argv.findIndex((a) => a.startsWith('-'));
+    const words = firstOption === -1 ? argv : argv.slice(0, firstOption);
+    if (words.length === 0 && (argv.length === 0 || help)) {
       io.stdout(usage());
       return 0;
     }
-    return fail(
-      2,
-      new UsageError(
-        `Unknown command "${argv
-          .filter((a) => !a.startsWith('-'))
-          .slice(0, 2)
-          .join(' ')}".`,
-      ),
-    );
+    if (words.length === 0) return fail(2, new UsageError('No command given.'));
+    const group = findGroup(words);
+    if (group && group.length === words.length) {
+      if (help) {
+        io.stdout(groupUsage(group));
+        return 0;
+      }
+      // A group alone names no command: a usage error, with the commands it could have been.
+      return fail(
+        2,
+        new UsageError(`"airlock ${group.join(' ')}" needs a command.\n${groupUsage(group).trimEnd()}`),
+      );
+    }
+    // The words up to the first one that fits no command: "frobnicate", "users frob".
+    const unknown = `Unknown command "${words.slice(0, (group?.length ?? 0) + 1).join(' ')}".`;
+    return fail(2, new UsageError(group ? `${unknown}\n${groupUsage(group).trimEnd()}` : unknown));
   }
   const { command, rest } = found;
   let values: Record<string, string | boolean | string[] | undefined>;

@@ -3,6 +3,8 @@ import { statSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../runtime/cli/main.js';
+import { COMMANDS } from '../../runtime/cli/commands/index.js';
 import { model, tempDir } from './helpers.js';
 
 const BIN = new URL('../../bin/airlock.js', import.meta.url).pathname;
@@ -163,5 +165,99 @@ describe('the airlock command (publisher to operator)', () => {
       'OFFLINEINFERENCE',
     ]);
     expect(doc.audit.ok).toBe(true);
+  });
+});
+
+describe('help for command groups', () => {
+  const names = COMMANDS.map((c) => c.name);
+  // Every leading run of words that more than one word of a command name starts with: "users",
+  // "trust", "trust policy", ... and "models", which is also a command of its own.
+  const groups = [
+    ...new Set(
+      names.flatMap((name) => {
+        const words = name.split(' ');
+        return words.slice(1).map((_, i) => words.slice(0, i + 1).join(' '));
+      }),
+    ),
+  ];
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  /** Whether the help text has the command's own line (name, then its args or the line's end). */
+  const lists = (text: string, name: string) => new RegExp(`^  ${escape(name)}( |$)`, 'm').test(text);
+
+  async function run(...argv: string[]) {
+    let stdout = '';
+    let stderr = '';
+    const code = await main(argv, {
+      stdout: (t) => void (stdout += t),
+      stderr: (t) => void (stderr += t),
+      isTTY: false,
+      env: {},
+    });
+    return { code, stdout, stderr };
+  }
+
+  it('finds the groups in the command list', () => {
+    expect(groups).toEqual(
+      expect.arrayContaining(['users', 'trust', 'trust policy', 'revocations', 'models', 'audit', 'bench']),
+    );
+  });
+
+  it('GROUP --help and help GROUP list every command of the group and exit 0', async () => {
+    for (const group of groups) {
+      const members = names.filter((n) => n.startsWith(`${group} `));
+      const others = names.filter((n) => !n.startsWith(`${group} `) && n !== group);
+      for (const argv of [
+        [...group.split(' '), '--help'],
+        ['help', ...group.split(' ')],
+        [...group.split(' '), '-h'],
+      ]) {
+        const r = await run(...argv);
+        const said = `airlock ${argv.join(' ')}`;
+        expect(r.code, said).toBe(0);
+        expect(r.stderr, said).toBe('');
+        for (const name of members) expect(lists(r.stdout, name), `${said} lists ${name}`).toBe(true);
+        for (const name of others) expect(lists(r.stdout, name), `${said} lists ${name}`).toBe(false);
+      }
+    }
+  });
+
+  it('a group alone is a usage error (exit 2) that lists its commands', async () => {
+    for (const group of groups.filter((g) => !names.includes(g))) {
+      const r = await run(...group.split(' '));
+      expect(r.code, group).toBe(2);
+      expect(r.stdout, group).toBe('');
+      expect(r.stderr).toContain(`"airlock ${group}" needs a command.`);
+      for (const name of names.filter((n) => n.startsWith(`${group} `)))
+        expect(lists(r.stderr, name)).toBe(true);
+    }
+    const asJson = await run('users', '--json');
+    expect(asJson.code).toBe(2);
+    expect(JSON.parse(asJson.stdout).error.code).toBe('USAGE');
+  });
+
+  it('a full command keeps its own help; unknown groups and commands say so and exit 2', async () => {
+    const add = await run('users', 'add', '--help');
+    expect(add.code).toBe(0);
+    expect(add.stdout).toMatch(/^Usage: airlock users add NAME --role ROLE/);
+    expect(add.stdout).toContain('--role VALUE');
+    expect((await run('help', 'users', 'add')).stdout).toBe(add.stdout);
+    // "models" is a command (the list) and a group: its help shows both.
+    const models = await run('models', '--help');
+    expect(models.stdout).toMatch(/^Usage: airlock models\n/);
+    expect(lists(models.stdout, 'models disable')).toBe(true);
+
+    // The real command line, as a user types it.
+    const users = airlock(['users', '--help']);
+    expect(users.code).toBe(0);
+    expect(lists(users.stdout, 'users add')).toBe(true);
+    for (const argv of [['frobnicate', '--help'], ['help', 'frobnicate'], ['frobnicate']]) {
+      const r = airlock(argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr).toContain('Unknown command "frobnicate".');
+    }
+    const sub = airlock(['users', 'frobnicate']);
+    expect(sub.code).toBe(2);
+    expect(sub.stderr).toContain('Unknown command "users frobnicate".');
+    expect(lists(sub.stderr, 'users add')).toBe(true);
   });
 });
