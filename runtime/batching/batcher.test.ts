@@ -34,7 +34,7 @@ describe('dynamic batching over a real onnxruntime worker', () => {
     const alone = [];
     for (const r of requests) alone.push((await worker.run(r)).outputs);
     const { runner, runs } = recording();
-    const batcher = new DynamicBatcher(specs, runner, { maxBatchSize: 16, maxQueueDelayMs: 5 });
+    const batcher = new DynamicBatcher(specs, runner, { maxBatchSize: 16, maxQueueDelayMs: 250 });
     const batched = await Promise.all(requests.map((r) => batcher.submit(r)));
     for (let i = 0; i < requests.length; i++) {
       expect(batched[i]!.outputs['probabilities']!.dims).toEqual(alone[i]!['probabilities']!.dims);
@@ -88,7 +88,8 @@ describe('dynamic batching over a real onnxruntime worker', () => {
       if (Array.from(feeds['x']!.data as Float32Array).includes(999)) throw new Error('poisoned input');
       return worker.run(feeds, owned);
     };
-    const batcher = new DynamicBatcher(specs, runner, { maxBatchSize: 8, maxQueueDelayMs: 5 });
+    // The window outlasts the three synchronous submits on a loaded machine: they merge into one run.
+    const batcher = new DynamicBatcher(specs, runner, { maxBatchSize: 8, maxQueueDelayMs: 250 });
     const poison: TensorMapJson = {
       x: { type: 'float32', dims: [1, 4], data: Float32Array.from([999, 0, 0, 0]) },
     };
@@ -110,7 +111,9 @@ describe('dynamic batching over a real onnxruntime worker', () => {
 
   test('a cancelled request leaves the queue; the others still run', async () => {
     const { runner, runs } = recording();
-    const batcher = new DynamicBatcher(specs, runner, { maxBatchSize: 8, maxQueueDelayMs: 30 });
+    // A window far longer than the three synchronous submits take, even on a loaded machine:
+    // the head must not have waited it out before the cancel (the batch then runs at its end).
+    const batcher = new DynamicBatcher(specs, runner, { maxBatchSize: 8, maxQueueDelayMs: 1000 });
     const controller = new AbortController();
     const a = batcher.submit(rows(1, 1));
     const b = batcher.submit(rows(1, 2), controller.signal);
