@@ -3,8 +3,9 @@ import { mkdirSync } from 'node:fs';
 import { AdmissionGate } from './admission/gate.js';
 import { AuditLog } from './audit/audit-log.js';
 import { AuditSettingsStore } from './audit/audit-settings.js';
+import { HeadWitness, witnessPath } from './audit/head-witness.js';
 import { InstallationKeys, SYSTEM_ACTOR } from './audit/installation-key.js';
-import { AuditIntegrity } from './audit/integrity.js';
+import { AuditIntegrity, refuseIfDatabaseGone } from './audit/integrity.js';
 import { Accounts } from './auth/accounts.js';
 import { SessionManager } from './auth/sessions.js';
 import { SignIn } from './auth/sign-in.js';
@@ -89,7 +90,7 @@ export class Airlock {
   /** Long work in flight, cancellable by operationId. */
   readonly operations = new Operations();
 
-  private constructor(options: AirlockOptions, db: Db, paths: DataPaths) {
+  private constructor(options: AirlockOptions, db: Db, paths: DataPaths, witness: HeadWitness) {
     this.paths = paths;
     this.db = db;
     this.now = options.now ?? (() => new Date());
@@ -106,6 +107,7 @@ export class Airlock {
       this.audit,
       this.installationKey,
       this.auditSettings,
+      witness,
       this.now,
     );
 
@@ -161,17 +163,20 @@ export class Airlock {
         { cause },
       );
     }
+    const witness = new HeadWitness(witnessPath(paths.root));
+    refuseIfDatabaseGone(paths.database, witness);
     const db = openDatabase(
       paths.database,
       options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs },
     );
-    const airlock = new Airlock(options, db, paths);
+    const airlock = new Airlock(options, db, paths, witness);
     try {
       // The installation key on first start; refuses a database rolled back to an older copy.
       airlock.integrity.start();
       airlock.store.recover();
       airlock.recheckAtStart();
     } catch (error) {
+      airlock.integrity.release();
       db.close();
       throw error;
     }
@@ -226,7 +231,7 @@ export class Airlock {
     await this.inference.close();
     await this.batching.close();
     try {
-      this.integrity.recordHead();
+      this.integrity.stop();
     } catch {
       // The next start compares against the last checkpoint that was written.
     }

@@ -12,7 +12,10 @@ export function auditHandlers(
   return {
     'audit:list': async (req) => audit.list(req),
     'audit:verify': async (_req, ctx) => {
-      const result = audit.verify();
+      // The chain, then the anchors outside the database: acknowledged records it no longer holds.
+      const chain = audit.verify();
+      const missing = chain.ok ? integrity.outsideAnchors() : null;
+      const result = missing ? { ...chain, ok: false, firstBroken: missing } : chain;
       audit.append(ctx.actor, {
         action: 'audit.verify',
         target: 'audit_log',

@@ -115,9 +115,9 @@ export class AuditLog {
   readonly installation: string;
   /**
    * Called after each append or recorded change that committed on its own (not inside a caller's
-   * transaction) with the new head; the integrity service writes signed checkpoints from here. Errors are its own.
+   * transaction) with the new head, who recorded it and whether it was a change of state; the integrity service writes signed checkpoints from here. Errors are its own.
    */
-  afterCommit: ((head: { count: number; hash: string }) => void) | null = null;
+  afterCommit: ((head: { count: number; hash: string }, actor: Actor, change: boolean) => void) | null = null;
 
   constructor(
     private readonly db: Db,
@@ -176,7 +176,7 @@ export class AuditLog {
         { cause },
       );
     }
-    if (!this.db.inTransaction) this.committed(records);
+    if (!this.db.inTransaction) this.committed(records, actor, false);
     return records;
   }
 
@@ -189,13 +189,15 @@ export class AuditLog {
   recorded<T>(actor: Actor, change: () => RecordedChange<T>): T {
     const nested = this.db.inTransaction;
     let records: AuditRecord[] = [];
+    let recordedBy = actor;
     let result: T;
     try {
       result = this.db
         .transaction(() => {
           const done = change();
           const events = Array.isArray(done.event) ? done.event : [done.event as AuditEvent];
-          records = this.appendMany(done.actor ?? actor, events);
+          recordedBy = done.actor ?? actor;
+          records = this.appendMany(recordedBy, events);
           return done.result;
         })
         .immediate();
@@ -215,7 +217,7 @@ export class AuditLog {
         { cause: error },
       );
     }
-    if (!nested) this.committed(records);
+    if (!nested) this.committed(records, recordedBy, true);
     return result;
   }
 
@@ -235,11 +237,11 @@ export class AuditLog {
   }
 
   /** After a commit of our own: the checkpoint hook learns the new head. */
-  private committed(records: readonly AuditRecord[]): void {
+  private committed(records: readonly AuditRecord[], actor: Actor, change: boolean): void {
     const last = records.at(-1);
     if (!last) return;
     try {
-      this.afterCommit?.({ count: last.seq, hash: last.hash });
+      this.afterCommit?.({ count: last.seq, hash: last.hash }, actor, change);
     } catch {
       // A checkpoint that could not be written is retried after the next append; the record is safe.
     }

@@ -76,6 +76,16 @@ export class InstallationKeys {
     const publicKeyPem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
     const keyId = keyIdOf(publicKey);
     if (made || !existsSync(pubFile)) writeFileDurable(pubFile, publicKeyPem);
+    this.cache = { privateKey, publicKey, publicKeyPem, keyId };
+    return this.cache;
+  }
+
+  /**
+   * Records the key in the log once (an exported log names the key that must have signed it);
+   * at start, after the checks that may refuse it, so a refused start writes nothing.
+   */
+  announce(): void {
+    const { keyId, publicKeyPem } = this.get();
     // Checked again under the write lock: two processes starting together announce once.
     if (this.recordedKeyId() !== keyId) {
       this.audit.recorded(SYSTEM_ACTOR, () => {
@@ -103,8 +113,6 @@ export class InstallationKeys {
         };
       });
     }
-    this.cache = { privateKey, publicKey, publicKeyPem, keyId };
-    return this.cache;
   }
 
   private recordedKeyId(): string | null {

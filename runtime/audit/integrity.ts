@@ -6,7 +6,8 @@ import type { Db } from '../db/database.js';
 import { AirlockError } from '../errors.js';
 import type { DataPaths } from '../paths.js';
 import { canonicalJson } from '../util/canonical-json.js';
-import { archiveAnchor, GENESIS_HASH, type AuditLog } from './audit-log.js';
+import { archiveAnchor, GENESIS_HASH, type Actor, type AuditLog } from './audit-log.js';
+import type { HeadWitness, WitnessBody } from './head-witness.js';
 import type { AuditSettingsStore } from './audit-settings.js';
 import {
   SYSTEM_ACTOR,
@@ -19,6 +20,15 @@ import { inclusionPath, leafHash, MerkleFrontier, rootFromPath } from './merkle.
 /** The latest signed checkpoint, kept outside the database to detect a rolled-back database file. */
 export const CHECKPOINT_FILE = 'audit-checkpoint.json';
 const FILE_WRITTEN = 'audit.checkpointFile.written';
+const WITNESS_WRITTEN = 'audit.witness.written';
+
+/**
+ * How far the signed checkpoint file may trail the log in a running engine: it is rewritten at
+ * least every FILE_EVERY records, within FILE_INTERVAL_MS of a record, after every change of
+ * state made by an admin or by the engine itself, and at close. The head witness follows every commit.
+ */
+export const FILE_EVERY = 64;
+export const FILE_INTERVAL_MS = 30_000;
 
 interface CheckpointRow {
   tree_size: number;
@@ -27,6 +37,23 @@ interface CheckpointRow {
   frontier: string;
   body: string;
   signature: string;
+}
+
+/**
+ * Before a database is opened (and, if new, created): a witness that saw records acknowledged
+ * while the database file is gone means the log was deleted, not that this is a first start.
+ * Refused with AUDIT_ROLLBACK, nothing created, until an admin accepts it.
+ */
+export function refuseIfDatabaseGone(database: string, witness: HeadWitness): void {
+  if (existsSync(database)) return;
+  if (witness.read(witness.acceptedFile).kind !== 'absent') return;
+  const seen = witness.read();
+  if (seen.kind !== 'ok' || seen.body.treeSize === 0) return;
+  throw new AirlockError(
+    'AUDIT_ROLLBACK',
+    `${database} does not exist, but the audit log kept there had reached record ${seen.body.treeSize} (acknowledged at ${seen.body.ts}; witness ${witness.file}). The database was deleted or moved. Restore it; if starting over is deliberate, an admin runs "airlock audit accept-restore" and the loss is recorded.`,
+    { details: { acknowledged: seen.body.treeSize, acknowledgedAt: seen.body.ts, witness: witness.file } },
+  );
 }
 
 export function signCheckpoint(body: CheckpointBody, key: KeyObject): SignedCheckpoint {
@@ -49,14 +76,19 @@ export function checkpointSignatureValid(cp: SignedCheckpoint, publicKey: KeyObj
  */
 export class AuditIntegrity {
   private lastCheckpointSize = 0;
+  private lastFileSize = 0;
+  private lastFileAt = 0;
   private checkpointing = false;
+  private timer: NodeJS.Timeout | null = null;
+  private witnessMarked = false;
 
   constructor(
     private readonly db: Db,
     private readonly paths: Pick<DataPaths, 'database' | 'keys'>,
     private readonly audit: AuditLog,
-    private readonly keys: Pick<InstallationKeys, 'get'>,
+    private readonly keys: Pick<InstallationKeys, 'get' | 'announce'>,
     private readonly auditSettings: Pick<AuditSettingsStore, 'get' | 'value'>,
+    private readonly witness: HeadWitness,
     private readonly now: () => Date,
   ) {}
 
@@ -72,11 +104,193 @@ export class AuditIntegrity {
         if (name.startsWith(`${CHECKPOINT_FILE}.tmp-`)) rmSync(join(this.paths.keys, name), { force: true });
     }
     this.key();
-    this.checkRollback();
+    // Refusals first (the signed checkpoint file, then the witness), so that a refused start writes
+    // nothing; then what is recorded (a missing file, an accepted restore, a replaced witness).
+    const atStart = this.audit.head();
+    const fileThere = existsSync(this.checkpointFile);
+    if (fileThere) this.checkRollback();
+    const found = this.witness.read();
+    const accepting = this.witness.read(this.witness.acceptedFile).kind !== 'absent';
+    if (!accepting && found.kind === 'ok') this.refuseBehindWitness(found.body);
+    this.keys.announce();
+    if (!fileThere) this.checkRollback();
+    this.checkWitness(atStart);
     this.lastCheckpointSize = this.latest()?.tree_size ?? 0;
-    this.audit.afterCommit = (head) => {
-      if (head.count - this.lastCheckpointSize >= this.auditSettings.get().checkpointEvery) this.checkpoint();
+    this.lastFileSize = this.readFile()?.body.treeSize ?? 0;
+    this.lastFileAt = this.now().getTime();
+    this.audit.afterCommit = (head, actor, change) => this.committed(head, actor, change);
+    // Records appended and then left alone still reach the signed file within FILE_INTERVAL_MS.
+    this.timer = setInterval(() => {
+      try {
+        if (this.audit.head().count > this.lastFileSize) this.writeFile(this.makeCheckpoint().checkpoint);
+      } catch {
+        // Retried at the next tick or append; the records themselves are safe.
+      }
+    }, FILE_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  /** At close: the timer stops, and the signed file learns the final head. */
+  stop(): void {
+    this.release();
+    this.recordHead();
+  }
+
+  /** Stops the timer and closes the witness, writing nothing (an open that failed). */
+  release(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.witness.close();
+  }
+
+  /** After each commit: the witness always; the signed file and the stored checkpoint on their cadence. */
+  private committed(head: { count: number; hash: string }, actor: Actor, change: boolean): void {
+    this.writeWitness(head);
+    if (head.count - this.lastCheckpointSize >= this.auditSettings.get().checkpointEvery) {
+      this.checkpoint();
+      return;
+    }
+    // A change of state by an admin (or the engine) is anchored at once; an admin's plain records
+    // (runs, reads) follow the cadence like anyone's.
+    const privileged = change && actor.role === 'admin';
+    const due =
+      privileged ||
+      head.count - this.lastFileSize >= FILE_EVERY ||
+      this.now().getTime() - this.lastFileAt >= FILE_INTERVAL_MS;
+    if (due && head.count > this.lastFileSize) this.writeFile(this.makeCheckpoint().checkpoint);
+  }
+
+  private writeWitness(head: { count: number; hash: string }): void {
+    this.witness.write({
+      format: 'airlock.audit.witness/v1',
+      installation: this.audit.installation,
+      treeSize: head.count,
+      headHash: head.hash,
+      ts: this.now().toISOString(),
+    });
+    // The database remembers that a witness exists, so that its disappearance is noticed.
+    if (!this.witnessMarked && this.auditSettings.value(WITNESS_WRITTEN) === null)
+      this.db.prepare("INSERT OR IGNORE INTO settings (key, value) VALUES (?, '1')").run(WITNESS_WRITTEN);
+    this.witnessMarked = true;
+  }
+
+  /**
+   * Compares the witness (beside the data directory) with the database. A witness ahead of the
+   * database means acknowledged records are gone: the -wal file was deleted after a crash, or the
+   * data directory was restored from a backup. Refused with AUDIT_ROLLBACK, nothing written, until
+   * an admin accepts the restore (`airlock audit accept-restore`), which is then recorded with the
+   * gap. A missing, unreadable or foreign witness is recorded and replaced.
+   */
+  checkWitness(atStart: { count: number } = this.audit.head()): void {
+    const head = atStart;
+    const accepted = this.witness.read(this.witness.acceptedFile);
+    if (accepted.kind !== 'absent') {
+      const before = accepted.kind === 'ok' ? accepted.body : null;
+      const kept = this.witness.keepAside(this.witness.acceptedFile, `accepted-${this.now().getTime()}`);
+      this.audit.append(SYSTEM_ACTOR, {
+        action: 'audit.restore.accept',
+        target: this.paths.database,
+        outcome: 'success',
+        details: {
+          records: head.count,
+          witness: before,
+          lost:
+            before && before.treeSize > head.count
+              ? { fromSeq: head.count + 1, toSeq: before.treeSize, count: before.treeSize - head.count }
+              : null,
+          keptAt: kept,
+          reason: 'an admin accepted a restored data directory; the records listed as lost are not in it',
+        },
+      });
+      this.writeWitness(this.audit.head());
+      return;
+    }
+    const found = this.witness.read();
+    if (found.kind === 'absent') {
+      if (this.auditSettings.value(WITNESS_WRITTEN) !== null)
+        this.audit.append(SYSTEM_ACTOR, {
+          action: 'audit.witness.missing',
+          target: this.witness.file,
+          outcome: 'failure',
+          details: {
+            records: head.count,
+            reason: 'the audit witness beside the data directory was missing at start',
+          },
+        });
+      if (head.count > 0) this.writeWitness(this.audit.head());
+      return;
+    }
+    if (found.kind === 'unreadable' || found.body.installation !== this.audit.installation) {
+      // Unreadable: a power loss before the unsynced slot reached the disk, or a stray file.
+      const kept = this.witness.keepAside(this.witness.file, `replaced-${this.now().getTime()}`);
+      this.audit.append(SYSTEM_ACTOR, {
+        action: 'audit.witness.replaced',
+        target: this.witness.file,
+        outcome: 'failure',
+        details: {
+          records: head.count,
+          reason:
+            found.kind === 'unreadable'
+              ? found.why
+              : `the witness belongs to installation ${found.body.installation}`,
+          keptAt: kept,
+        },
+      });
+      this.writeWitness(this.audit.head());
+      return;
+    }
+    this.refuseBehindWitness(found.body);
+  }
+
+  /** AUDIT_ROLLBACK when the database ends below, or differs at, the head the witness saw acknowledged. */
+  private refuseBehindWitness(w: WitnessBody): void {
+    if (w.installation !== this.audit.installation) return;
+    const head = this.audit.head();
+    const refuse = (why: string, details: Record<string, unknown>): never => {
+      throw new AirlockError(
+        'AUDIT_ROLLBACK',
+        `The audit log in ${this.paths.database} lost acknowledged records: ${why}. Its -wal file was deleted after a crash, or the data directory was restored from a backup. Keep the files as evidence; nothing was written. If the restore was deliberate, an admin runs "airlock audit accept-restore" and the gap is recorded.`,
+        { details: { ...details, witness: this.witness.file } },
+      );
     };
+    if (w.treeSize > head.count)
+      refuse(
+        `the database ends at record ${head.count}, but record ${w.treeSize} was acknowledged at ${w.ts} (${w.treeSize - head.count} missing)`,
+        { records: head.count, acknowledged: w.treeSize, acknowledgedAt: w.ts },
+      );
+    let at: string | null;
+    try {
+      at = this.hashAt(w.treeSize);
+    } catch {
+      at = null; // moved into a sealed archive, which covers it
+    }
+    if (at !== null && at !== w.headHash)
+      refuse(`record ${w.treeSize} is not the record that was acknowledged at ${w.ts}`, {
+        seq: w.treeSize,
+        expected: w.headHash,
+        found: at,
+      });
+  }
+
+  /**
+   * The anchors kept outside the database (the witness and the signed checkpoint file) against
+   * the database now, for `audit verify`: null when both are behind or at the head.
+   */
+  outsideAnchors(): { seq: number; reason: string } | null {
+    const head = this.audit.head();
+    const w = this.witness.read();
+    if (w.kind === 'ok' && w.body.installation === this.audit.installation && w.body.treeSize > head.count)
+      return {
+        seq: head.count + 1,
+        reason: `records ${head.count + 1}..${w.body.treeSize} were acknowledged (witness of ${w.body.ts}) but are not in the database`,
+      };
+    const cp = this.readFile();
+    if (cp && cp.body.treeSize > head.count)
+      return {
+        seq: head.count + 1,
+        reason: `records ${head.count + 1}..${cp.body.treeSize} are covered by the signed checkpoint of ${cp.body.ts} but are not in the database`,
+      };
+    return null;
   }
 
   /** The installation key checkpoints and exports are signed with. */
@@ -223,7 +437,9 @@ export class AuditIntegrity {
 
   writeFile(cp: SignedCheckpoint): void {
     mkdirSync(this.paths.keys, { recursive: true, mode: 0o700 });
-    writeFileDurable(this.checkpointFile, JSON.stringify(cp, null, 2) + '\n');
+    writeFileDurable(this.checkpointFile, JSON.stringify(cp, null, 2) + '\n', 0o600);
+    this.lastFileSize = cp.body.treeSize;
+    this.lastFileAt = this.now().getTime();
     // The database remembers that the file exists, so that its disappearance is noticed.
     if (this.auditSettings.value(FILE_WRITTEN) === null) {
       this.db.prepare("INSERT OR IGNORE INTO settings (key, value) VALUES (?, '1')").run(FILE_WRITTEN);
@@ -265,7 +481,7 @@ export class AuditIntegrity {
     const fail = (why: string, details: Record<string, unknown>) => {
       throw new AirlockError(
         'AUDIT_ROLLBACK',
-        `The audit log in ${this.paths.database} is not the one this installation last signed: ${why}. The database file was probably restored from an older copy or replaced. Keep both files as evidence. If the restore was deliberate, move ${file} aside (keep it) and start again; the missing checkpoint is recorded.`,
+        `The audit log in ${this.paths.database} is not the one this installation last signed: ${why}. Acknowledged records are gone: its -wal file was deleted after a crash, or the database was restored from an older copy or replaced. Keep the files as evidence; nothing was written. If the restore was deliberate, an admin runs "airlock audit accept-restore" and the gap is recorded.`,
         { details },
       );
     };

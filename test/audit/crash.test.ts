@@ -1,5 +1,5 @@
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { AuditLog } from '../../runtime/audit/audit-log.js';
 
 const REPO = new URL('../../', import.meta.url).pathname;
 const CHILD = new URL('./crash-child.mjs', import.meta.url).pathname;
+const BIN = new URL('../../bin/airlock.js', import.meta.url).pathname;
 const KILLS = 50;
 let root: string;
 let dataDir: string;
@@ -102,6 +103,44 @@ describe('crash safety', () => {
       await airlock.close();
     }
   }, 240_000);
+
+  it('acknowledged records lost with the -wal file after a SIGKILL are caught at the next start, nothing written', async () => {
+    const dir = join(root, 'wal-lost');
+    // An installation whose earlier history is in the database file itself (close checkpoints the WAL).
+    await Airlock.open({ dataDir: dir }).close();
+    const { acked, ready } = await runAndKill(150, dir);
+    expect(ready).toBe(true);
+    expect(acked.length).toBeGreaterThan(3);
+    // The kill left the acknowledged commits in the WAL; someone deletes it (and the shm).
+    const wal = join(dir, 'airlock.db-wal');
+    expect(existsSync(wal)).toBe(true);
+    rmSync(wal);
+    rmSync(join(dir, 'airlock.db-shm'), { force: true });
+    const before = readFileSync(join(dir, 'airlock.db'));
+    expect(() => Airlock.open({ dataDir: dir })).toThrow(
+      expect.objectContaining({
+        code: 'AUDIT_ROLLBACK',
+        message: expect.stringMatching(/-wal file was deleted/),
+      }),
+    );
+    expect(readFileSync(join(dir, 'airlock.db')).equals(before)).toBe(true);
+    // Accepted by the owner: the next start records how many acknowledged records are gone.
+    const accept = spawnSync(process.execPath, [BIN, 'audit', 'accept-restore', '--data-dir', dir], {
+      encoding: 'utf8',
+    });
+    expect(accept.status, accept.stderr).toBe(0);
+    const airlock = Airlock.open({ dataDir: dir });
+    try {
+      const [record] = airlock.audit.list({ action: 'audit.restore.accept', limit: 1 });
+      const lost = record!.details['lost'] as { fromSeq: number; toSeq: number; count: number };
+      // The witness follows each commit, so it may know a record the child had no time to print.
+      expect(lost.toSeq).toBeGreaterThanOrEqual(acked.at(-1)![0]);
+      expect(lost.count).toBeGreaterThan(0);
+      expect(airlock.audit.verify().ok).toBe(true);
+    } finally {
+      await airlock.close();
+    }
+  });
 
   it('two processes starting together on a new data directory agree on one installation key', async () => {
     const fresh = join(root, 'fresh');

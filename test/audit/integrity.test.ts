@@ -1,13 +1,30 @@
 import { spawnSync } from 'node:child_process';
 import { createHash, createPublicKey } from 'node:crypto';
-import { copyFileSync, existsSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  lstatSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Airlock } from '../../runtime/airlock.js';
 import { call, dispatch } from '../../runtime/api/handlers.js';
 import { AuditLog, GENESIS_HASH, recordHash } from '../../runtime/audit/audit-log.js';
-import { checkpointSignatureValid, CHECKPOINT_FILE } from '../../runtime/audit/integrity.js';
+import {
+  checkpointSignatureValid,
+  CHECKPOINT_FILE,
+  FILE_EVERY,
+  FILE_INTERVAL_MS,
+} from '../../runtime/audit/integrity.js';
+import { HeadWitness, witnessPath } from '../../runtime/audit/head-witness.js';
 import { INSTALLATION_KEY_FILE } from '../../runtime/audit/installation-key.js';
 import {
   inclusionPath,
@@ -19,6 +36,8 @@ import {
 import type { CheckpointBody } from '../../runtime/contract/audit.js';
 import { generateSigningKey } from '../../runtime/crypto/keys.js';
 import { auditCount, auditEnv, fill, type AuditEnv } from './helpers.js';
+
+const BIN = new URL('../../bin/airlock.js', import.meta.url).pathname;
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
@@ -159,11 +178,21 @@ describe('a database rolled back to an older copy', () => {
       }),
     );
     expect(sha(readFileSync(db))).toBe(before);
-    // A deliberate restore: the checkpoint file is moved aside; the start records that it was missing.
+    // A deliberate restore: the checkpoint file is moved aside, which the start records; the witness
+    // beside the data directory still knows the log had gone further, until an admin accepts it.
     renameSync(join(env.dataDir, 'keys', CHECKPOINT_FILE), join(env.root, 'old-checkpoint.json'));
-    await env.reopen().catch(() => undefined);
+    expect(() => Airlock.open({ dataDir: env.dataDir })).toThrow(
+      expect.objectContaining({ code: 'AUDIT_ROLLBACK', message: expect.stringMatching(/5 missing/) }),
+    );
+    expect(sha(readFileSync(db))).toBe(before);
+    const accept = spawnSync(process.execPath, [BIN, 'audit', 'accept-restore', '--data-dir', env.dataDir], {
+      encoding: 'utf8',
+    });
+    expect(accept.status, accept.stderr).toBe(0);
     env.airlock = Airlock.open({ dataDir: env.dataDir, now: env.clock.now });
     expect(env.airlock.audit.list({ action: 'audit.checkpoint.missing', limit: 5 })).toHaveLength(1);
+    const [accepted] = env.airlock.audit.list({ action: 'audit.restore.accept', limit: 5 });
+    expect(accepted?.details['lost']).toMatchObject({ count: 5 });
     expect(env.airlock.audit.verify().ok).toBe(true);
   });
 
@@ -354,5 +383,98 @@ describe('retention', () => {
     expect(v2.stdout).toMatch(/VERDICT: VALID/);
     expect(env.airlock.audit.verify()).toMatchObject({ ok: true, count: env.airlock.audit.head().count });
     expect(env.airlock.db.prepare('SELECT count(*) FROM audit_archives').pluck().get()).toBe(2);
+  });
+});
+
+describe('the anchors outside the database: how far behind they may be, and what they catch', () => {
+  const cpFile = () => join(env.dataDir, 'keys', CHECKPOINT_FILE);
+  const onFile = () => (JSON.parse(readFileSync(cpFile(), 'utf8')) as { body: CheckpointBody }).body.treeSize;
+  const witnessFile = () => witnessPath(env.dataDir);
+
+  it(`the signed file trails an operator's records by fewer than ${FILE_EVERY}, reaches the head within ${FILE_INTERVAL_MS / 1000} s and at every admin change`, async () => {
+    const operator = env.actorOf('operator');
+    for (let i = 0; i < 3 * FILE_EVERY; i++) {
+      env.airlock.audit.append(operator, { action: 'test.run', target: `r${i}`, outcome: 'success' });
+      expect(env.airlock.audit.head().count - onFile()).toBeLessThan(FILE_EVERY);
+    }
+    // A quiet spell: the next record after FILE_INTERVAL_MS brings the file to the head.
+    env.clock.advance(FILE_INTERVAL_MS);
+    env.airlock.audit.append(operator, { action: 'test.run', target: 'late', outcome: 'success' });
+    expect(onFile()).toBe(env.airlock.audit.head().count);
+    env.airlock.audit.append(operator, { action: 'test.run', target: 'one more', outcome: 'success' });
+    expect(onFile()).toBeLessThan(env.airlock.audit.head().count);
+    // A privileged change is anchored at once.
+    await call(env.handlers, 'audit:configure', { retentionDays: 30 }, { actor: env.admin });
+    expect(onFile()).toBe(env.airlock.audit.head().count);
+    // The witness follows every commit.
+    const witness = JSON.parse(readFileSync(witnessFile(), 'utf8')) as { treeSize: number; headHash: string };
+    expect(witness.treeSize).toBe(env.airlock.audit.head().count);
+    expect(witness.headHash).toBe(env.airlock.audit.head().hash);
+  });
+
+  it('a deleted database is not a first start: refused, nothing created, until the owner accepts it', async () => {
+    fill(env.airlock, env.admin, 10);
+    const head = env.airlock.audit.head().count;
+    await env.airlock.close();
+    const files = ['airlock.db', 'airlock.db-wal', 'airlock.db-shm'].map((f) => join(env.dataDir, f));
+    for (const f of files) rmSync(f, { force: true });
+    expect(() => Airlock.open({ dataDir: env.dataDir })).toThrow(
+      expect.objectContaining({
+        code: 'AUDIT_ROLLBACK',
+        message: expect.stringMatching(/does not exist, but the audit log/),
+      }),
+    );
+    expect(files.filter((f) => existsSync(f))).toEqual([]);
+    const accept = spawnSync(process.execPath, [BIN, 'audit', 'accept-restore', '--data-dir', env.dataDir], {
+      encoding: 'utf8',
+    });
+    expect(accept.status, accept.stderr).toBe(0);
+    env.airlock = Airlock.open({ dataDir: env.dataDir, now: env.clock.now });
+    const [accepted] = env.airlock.audit.list({ action: 'audit.restore.accept', limit: 1 });
+    expect(accepted?.details['lost']).toEqual({ fromSeq: 1, toSeq: head, count: head });
+  });
+
+  it('audit verify says when acknowledged records are not in the database', async () => {
+    const head = env.airlock.audit.head();
+    // Another process's acknowledged records that this database no longer holds.
+    const witness = new HeadWitness(witnessFile());
+    witness.write({
+      format: 'airlock.audit.witness/v1',
+      installation: env.airlock.installationId,
+      treeSize: head.count + 3,
+      headHash: 'f'.repeat(64),
+      ts: new Date().toISOString(),
+    });
+    witness.close();
+    const report = await call(env.handlers, 'audit:verify', {}, { actor: env.actorOf('auditor') });
+    expect(report.ok).toBe(false);
+    expect(report.firstBroken).toEqual({
+      seq: head.count + 1,
+      reason: expect.stringMatching(
+        new RegExp(`records ${head.count + 1}\\.\\.${head.count + 3} were acknowledged`),
+      ),
+    });
+  });
+
+  it('an unreadable witness or a link in its place is recorded and replaced, never followed', async () => {
+    await env.airlock.close();
+    const target = join(env.root, 'elsewhere.txt');
+    writeFileSync(target, 'not yours');
+    rmSync(witnessFile());
+    symlinkSync(target, witnessFile());
+    env.airlock = Airlock.open({ dataDir: env.dataDir, now: env.clock.now });
+    expect(readFileSync(target, 'utf8')).toBe('not yours');
+    expect(lstatSync(witnessFile()).isFile()).toBe(true);
+    const [replaced] = env.airlock.audit.list({ action: 'audit.witness.replaced', limit: 1 });
+    expect(replaced?.details['reason']).toMatch(/not a regular file/);
+    await env.airlock.close();
+    writeFileSync(witnessFile(), '\0\0\0garbage');
+    env.airlock = Airlock.open({ dataDir: env.dataDir, now: env.clock.now });
+    expect(env.airlock.audit.list({ action: 'audit.witness.replaced', limit: 5 })).toHaveLength(2);
+    await env.airlock.close();
+    rmSync(witnessFile());
+    env.airlock = Airlock.open({ dataDir: env.dataDir, now: env.clock.now });
+    expect(env.airlock.audit.list({ action: 'audit.witness.missing', limit: 5 })).toHaveLength(1);
+    expect(env.airlock.audit.verify().ok).toBe(true);
   });
 });

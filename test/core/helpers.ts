@@ -196,7 +196,11 @@ export function listFiles(dir: string): Record<string, string> {
   return out;
 }
 
-/** State that a refused import must leave untouched: store files and every non-audit table. */
+/**
+ * State that a refused import must leave untouched: the data directory's files and every
+ * non-audit table. The audit trail is not in it (a refusal is recorded): neither its table nor the
+ * signed checkpoint file outside the database that follows it (runtime/audit/integrity.ts).
+ */
 export function snapshot(env: Pick<Env, 'dataDir' | 'airlock'>): {
   files: Record<string, string>;
   rows: Record<string, unknown[]>;
@@ -205,7 +209,9 @@ export function snapshot(env: Pick<Env, 'dataDir' | 'airlock'>): {
   for (const table of ['models', 'model_files', 'version_high_water', 'trust_keys', 'settings']) {
     rows[table] = env.airlock.db.prepare(`SELECT * FROM ${table} ORDER BY 1, 2`).all();
   }
-  return { files: listFiles(env.dataDir), rows };
+  const files = listFiles(env.dataDir);
+  delete files[join('keys', 'audit-checkpoint.json')];
+  return { files, rows };
 }
 
 export function auditRows(

@@ -1,5 +1,10 @@
+import { existsSync, lstatSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
 import { call } from '../../api/handlers.js';
+import { HeadWitness, witnessPath } from '../../audit/head-witness.js';
 import { AirlockError } from '../../errors.js';
+import { dataPaths, resolveDataDir } from '../../paths.js';
+import { CHECKPOINT_FILE } from '../../audit/integrity.js';
 import { str, type Command } from '../command.js';
 
 export const auditCommands: Command[] = [
@@ -47,6 +52,40 @@ export const auditCommands: Command[] = [
         )
         .join('\n');
       return { json: records, text: text || 'The audit log is empty.' };
+    },
+  },
+  {
+    name: 'audit accept-restore',
+    args: '',
+    summary:
+      'After a deliberate restore of the data directory: let Airlock open it; the next start records which acknowledged records the restore lost (run as the owner of the data directory).',
+    positionals: [0, 0],
+    // Runs while the engine refuses to open: it moves the witness aside and changes nothing else.
+    dataDir: false,
+    async run(ctx) {
+      const dataDir = resolveDataDir(ctx.dataDirFlag);
+      const witness = new HeadWitness(witnessPath(dataDir));
+      if (!existsSync(witness.file) && !existsSync(join(dataPaths(dataDir).keys, CHECKPOINT_FILE)))
+        throw new AirlockError(
+          'NOT_FOUND',
+          `There is no audit witness at ${witness.file} and no signed checkpoint file: nothing to accept. Start Airlock normally.`,
+        );
+      const info = lstatSync(dataDir);
+      if (typeof process.getuid === 'function' && info.uid !== process.getuid())
+        throw new AirlockError(
+          'PERMISSION_DENIED',
+          `Only the owner of ${dataDir} (uid ${info.uid}) can accept a restore of it; run this as that account.`,
+        );
+      const read = witness.read();
+      if (existsSync(witness.file)) renameSync(witness.file, witness.acceptedFile);
+      // The signed checkpoint file of the lost history goes aside too (kept); the start records it.
+      const checkpoint = join(dataPaths(dataDir).keys, CHECKPOINT_FILE);
+      if (existsSync(checkpoint)) renameSync(checkpoint, `${checkpoint}.accepted-${Date.now()}`);
+      const was = read.kind === 'ok' ? read.body : null;
+      return {
+        json: { accepted: true, witness: was, acceptedFile: witness.acceptedFile },
+        text: `Accepted. The next start records the restore${was ? ` (the log had reached record ${was.treeSize} at ${was.ts})` : ''} and opens the restored log; the old witness and checkpoint file are kept beside the new ones.`,
+      };
     },
   },
 ];
