@@ -20,7 +20,7 @@ afterEach(async () => {
 });
 
 describe('migration 0100: policies bound to key ids', () => {
-  it('resolves the policy in force of an older database as it was read before', async () => {
+  it('resolves the policy in force of an older database as it was read before, then locks the trust store', async () => {
     const root = await tempDir();
     const dataDir = join(root, 'data');
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -87,6 +87,10 @@ describe('migration 0100: policies bound to key ids', () => {
     );
     await signBundle(bundle, beta.privateKeyPem);
     expect((await call(handlers, 'models:import', { path: bundle }, ctx)).installed).toBe(1);
+    // And from now on the trust store is part of the policy.
+    await expect(
+      call(handlers, 'trust:add', { name: 'new', publicKeyPem: publisher().publicKeyPem }, ctx),
+    ).rejects.toMatchObject({ code: 'TRUST_STORE_LOCKED' });
   });
 
   it('a database with no policy gets the table and nothing in it', async () => {
