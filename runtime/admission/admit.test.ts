@@ -232,8 +232,36 @@ const TABLE: [string, Given, Expect][] = [
   ],
   [
     'install: the version is installed from another file',
-    { purpose: 'install', installed: { sameVersion: { bundleSha256: hex('9') } } },
-    { allowed: false, code: 'VERSION_CONFLICT' },
+    { purpose: 'install', installed: { sameVersion: { version: '1.1.0', bundleSha256: hex('9') } } },
+    { allowed: false, code: 'VERSION_CONFLICT', message: /already installed from a different bundle/ },
+  ],
+  [
+    'install: 1.1.0+build beside the installed 1.1.0 (equal precedence)',
+    {
+      purpose: 'install',
+      bundle: { version: '1.1.0+build.7' },
+      installed: { sameVersion: { version: '1.1.0', bundleSha256: hex('9') } },
+    },
+    {
+      allowed: false,
+      code: 'VERSION_CONFLICT',
+      reason: /same version as the installed 1\.1\.0 \(build metadata/,
+    },
+  ],
+  [
+    'install: 1.1.0 beside the installed 1.1.0+build',
+    { purpose: 'install', installed: { sameVersion: { version: '1.1.0+build.7', bundleSha256: hex('9') } } },
+    { allowed: false, code: 'VERSION_CONFLICT', message: /classifier@1\.1\.0\+build\.7/ },
+  ],
+  [
+    'install: a pre-release is another version (precedence differs)',
+    { purpose: 'install', bundle: { version: '1.2.0-rc.1' }, installed: { highWater: '1.1.0' } },
+    { allowed: true, outcome: 'install' },
+  ],
+  [
+    'install: build metadata above the high-water mark is no rollback',
+    { purpose: 'install', bundle: { version: '1.1.0+build.2' }, installed: { highWater: '1.1.0+build.1' } },
+    { allowed: true, outcome: 'install' },
   ],
   [
     'install: below the high-water mark without an allowance',

@@ -80,8 +80,12 @@ export interface BundleFacts {
 export interface InstalledFacts {
   /** The model installed from this very bundle file, if any. */
   readonly sameFile: { readonly name: string; readonly version: string } | null;
-  /** The bundle file NAME@VERSION was installed from, if that version is installed. */
-  readonly sameVersion: { readonly bundleSha256: string } | null;
+  /**
+   * The installed version equal to this one under semantic-version precedence, if any, and the
+   * bundle file it was installed from. Build metadata does not count (SemVer 2.0.0 §10): 1.0.0 and
+   * 1.0.0+build are the same version, so one is a conflict for the other.
+   */
+  readonly sameVersion: { readonly version: string; readonly bundleSha256: string } | null;
   /** The highest version ever installed under the name (kept after removal). */
   readonly highWater: string | null;
   /** Whether an unused admin allowance exists for exactly NAME@VERSION below the high-water mark. */
@@ -309,12 +313,20 @@ const expiredRule: Rule = (f, _j, label) => {
 function versionsRule(f: AdmissionFacts & { purpose: 'install' }, label: string): Refused | null {
   const { installed, bundle } = f;
   if (installed.sameFile) return null;
-  if (installed.sameVersion)
+  const same = installed.sameVersion;
+  if (same && same.version === bundle.version)
     return refuse(
       'VERSION_CONFLICT',
-      `${label} is already installed from a different bundle (${short(installed.sameVersion.bundleSha256)}). A version is immutable: the publisher must issue a new version number.`,
+      `${label} is already installed from a different bundle (${short(same.bundleSha256)}). A version is immutable: the publisher must issue a new version number.`,
       'the same version is installed from another bundle',
-      { installed: installed.sameVersion.bundleSha256, offered: bundle.fileSha256 },
+      { installed: same.bundleSha256, offered: bundle.fileSha256 },
+    );
+  if (same)
+    return refuse(
+      'VERSION_CONFLICT',
+      `${label} is the same version as the installed ${bundle.name}@${same.version} (${short(same.bundleSha256)}): build metadata after "+" does not count in a version's precedence, so the two could not be told apart as "latest". A version is immutable: the publisher must issue a new version number.`,
+      `the same version as the installed ${same.version} (build metadata does not count)`,
+      { installed: same.bundleSha256, installedVersion: same.version, offered: bundle.fileSha256 },
     );
   const high = installed.highWater;
   if (high && semver.lt(bundle.version, high) && !installed.downgradeAllowed)

@@ -30,7 +30,11 @@ export interface AdmissionSources {
   };
   readonly registry: {
     bySha256(sha256: string): { readonly name: string; readonly version: string } | null;
-    find(name: string, version: string): { readonly bundleSha256: string } | null;
+    /** The installed version equal to this one under semver precedence (build metadata ignored). */
+    findEqual(
+      name: string,
+      version: string,
+    ): { readonly version: string; readonly bundleSha256: string } | null;
     highWater(name: string): string | null;
     envelope(name: string, version: string): unknown;
   };
@@ -161,13 +165,15 @@ export class AdmissionGate {
     };
     if (purpose === 'install') {
       const sameFile = registry.bySha256(card.fileSha256!);
-      const sameVersion = registry.find(card.name, card.version);
+      const sameVersion = registry.findEqual(card.name, card.version);
       return admit({
         ...common,
         purpose,
         installed: {
           sameFile: sameFile ? { name: sameFile.name, version: sameFile.version } : null,
-          sameVersion: sameVersion ? { bundleSha256: sameVersion.bundleSha256 } : null,
+          sameVersion: sameVersion
+            ? { version: sameVersion.version, bundleSha256: sameVersion.bundleSha256 }
+            : null,
           highWater: registry.highWater(card.name),
           downgradeAllowed: this.sources.policy.openDowngrade(card.name, card.version) !== null,
         },
