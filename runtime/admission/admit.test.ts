@@ -5,13 +5,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { PolicyDocument } from '../contract/policy.js';
 import {
   admit,
   type AdmissionFacts,
   type BundleFacts,
   type InstalledFacts,
   type Revocations,
+  type TrustPolicy,
 } from './admit.js';
 
 const hex = (c: string) => c.repeat(64);
@@ -30,12 +30,8 @@ const KEYS = [
   { name: 'rotated', keyId: C, source: 'policy' as const },
 ];
 
-const policy = (rules: PolicyDocument['rules'], defaultThreshold = 1): PolicyDocument => ({
-  _type: 'https://airlock.invalid/trust-policy/v1',
-  version: 1,
-  issued: '2026-01-01T00:00:00Z',
-  adminThreshold: 1,
-  keys: [],
+/** A policy in force as admission sees it: rules resolved to key ids when it was applied. */
+const policy = (rules: TrustPolicy['rules'], defaultThreshold = 1): TrustPolicy => ({
   rules,
   defaultThreshold,
 });
@@ -51,7 +47,7 @@ const fresh: InstalledFacts = { sameFile: null, sameVersion: null, highWater: nu
 interface Given {
   readonly purpose: AdmissionFacts['purpose'];
   readonly bundle?: Partial<BundleFacts>;
-  readonly policy?: PolicyDocument | null;
+  readonly policy?: TrustPolicy | null;
   readonly revocations?: Revocations;
   readonly installed?: Partial<InstalledFacts>;
   readonly model?: { enabled: boolean; disabledReason: string | null };
@@ -128,7 +124,7 @@ const TABLE: [string, Given, Expect][] = [
     {
       purpose: 'install',
       bundle: { signatures: two },
-      policy: policy([{ pattern: 'class*', keys: ['acme', 'beta'], threshold: 2 }]),
+      policy: policy([{ pattern: 'class*', keyIds: [A, B], threshold: 2 }]),
     },
     { allowed: true, outcome: 'install', signers: ['acme', 'beta'] },
   ],
@@ -173,12 +169,40 @@ const TABLE: [string, Given, Expect][] = [
   ],
   [
     'install: the rule for this name does not count the signer',
-    { purpose: 'install', policy: policy([{ pattern: 'classifier', keys: ['beta'], threshold: 1 }]) },
+    { purpose: 'install', policy: policy([{ pattern: 'classifier', keyIds: [B], threshold: 1 }]) },
     { allowed: false, code: 'UNTRUSTED_SIGNER' },
   ],
   [
+    'install: a key with the name the rule was written with, but another key id, does not count',
+    {
+      purpose: 'install',
+      keys: [{ name: 'acme', keyId: U, source: 'trust-store' }],
+      bundle: { signatures: [{ keyId: U, valid: true }] },
+      policy: policy([{ pattern: 'classifier', keyIds: [A], threshold: 1 }]),
+    },
+    { allowed: false, code: 'UNTRUSTED_SIGNER' },
+  ],
+  [
+    'install: a rule of two key ids is not met by one of them signing twice under two names',
+    {
+      purpose: 'install',
+      keys: [
+        { name: 'acme', keyId: A, source: 'trust-store' },
+        { name: 'acme-again', keyId: A, source: 'policy' },
+      ],
+      bundle: {
+        signatures: [
+          { keyId: A, valid: true },
+          { keyId: A, valid: true },
+        ],
+      },
+      policy: policy([{ pattern: 'classifier', keyIds: [A, B], threshold: 2 }]),
+    },
+    { allowed: false, code: 'THRESHOLD_NOT_MET' },
+  ],
+  [
     'install: one signature where the rule wants two',
-    { purpose: 'install', policy: policy([{ pattern: '*', keys: ['*'], threshold: 2 }]) },
+    { purpose: 'install', policy: policy([{ pattern: '*', keyIds: '*', threshold: 2 }]) },
     { allowed: false, code: 'THRESHOLD_NOT_MET', message: /requires 2/ },
   ],
   [
@@ -208,8 +232,36 @@ const TABLE: [string, Given, Expect][] = [
   ],
   [
     'install: the version is installed from another file',
-    { purpose: 'install', installed: { sameVersion: { bundleSha256: hex('9') } } },
-    { allowed: false, code: 'VERSION_CONFLICT' },
+    { purpose: 'install', installed: { sameVersion: { version: '1.1.0', bundleSha256: hex('9') } } },
+    { allowed: false, code: 'VERSION_CONFLICT', message: /already installed from a different bundle/ },
+  ],
+  [
+    'install: 1.1.0+build beside the installed 1.1.0 (equal precedence)',
+    {
+      purpose: 'install',
+      bundle: { version: '1.1.0+build.7' },
+      installed: { sameVersion: { version: '1.1.0', bundleSha256: hex('9') } },
+    },
+    {
+      allowed: false,
+      code: 'VERSION_CONFLICT',
+      reason: /same version as the installed 1\.1\.0 \(build metadata/,
+    },
+  ],
+  [
+    'install: 1.1.0 beside the installed 1.1.0+build',
+    { purpose: 'install', installed: { sameVersion: { version: '1.1.0+build.7', bundleSha256: hex('9') } } },
+    { allowed: false, code: 'VERSION_CONFLICT', message: /classifier@1\.1\.0\+build\.7/ },
+  ],
+  [
+    'install: a pre-release is another version (precedence differs)',
+    { purpose: 'install', bundle: { version: '1.2.0-rc.1' }, installed: { highWater: '1.1.0' } },
+    { allowed: true, outcome: 'install' },
+  ],
+  [
+    'install: build metadata above the high-water mark is no rollback',
+    { purpose: 'install', bundle: { version: '1.1.0+build.2' }, installed: { highWater: '1.1.0+build.1' } },
+    { allowed: true, outcome: 'install' },
   ],
   [
     'install: below the high-water mark without an allowance',

@@ -1,7 +1,7 @@
 import semver from 'semver';
 import type { BundleSignature } from '../contract/bundle.js';
 import type { ErrorCode } from '../contract/errors.js';
-import type { PolicyDocument, PolicyRule } from '../contract/policy.js';
+import type { ResolvedPolicy, ResolvedRule } from '../contract/policy.js';
 
 /**
  * The one door: may this bundle be installed, may this model run here? A pure function over plain
@@ -24,7 +24,16 @@ import type { PolicyDocument, PolicyRule } from '../contract/policy.js';
  */
 export type AdmissionPurpose = 'envelope' | 'install' | 'enable' | 'recheck' | 'run';
 
-/** A publisher key that may count for a bundle: from the trust store or the signed policy. */
+/**
+ * The signed policy in force as admission reads it: its rules with their keys resolved to key ids
+ * when it was applied (runtime/policy/resolve.ts), and the default threshold.
+ */
+export type TrustPolicy = Pick<ResolvedPolicy, 'rules' | 'defaultThreshold'>;
+
+/**
+ * A publisher key that may count for a bundle: from the trust store (no policy in force) or the
+ * keys the policy in force was resolved to. Matched by key id; the name is only for people.
+ */
 export interface CandidateKey {
   readonly name: string;
   readonly keyId: string;
@@ -71,8 +80,12 @@ export interface BundleFacts {
 export interface InstalledFacts {
   /** The model installed from this very bundle file, if any. */
   readonly sameFile: { readonly name: string; readonly version: string } | null;
-  /** The bundle file NAME@VERSION was installed from, if that version is installed. */
-  readonly sameVersion: { readonly bundleSha256: string } | null;
+  /**
+   * The installed version equal to this one under semantic-version precedence, if any, and the
+   * bundle file it was installed from. Build metadata does not count (SemVer 2.0.0 §10): 1.0.0 and
+   * 1.0.0+build are the same version, so one is a conflict for the other.
+   */
+  readonly sameVersion: { readonly version: string; readonly bundleSha256: string } | null;
   /** The highest version ever installed under the name (kept after removal). */
   readonly highWater: string | null;
   /** Whether an unused admin allowance exists for exactly NAME@VERSION below the high-water mark. */
@@ -89,7 +102,7 @@ interface CommonFacts {
   readonly bundle: BundleFacts;
   readonly keys: readonly CandidateKey[];
   /** The signed facility policy in force; null while none was applied. */
-  readonly policy: PolicyDocument | null;
+  readonly policy: TrustPolicy | null;
   readonly revocations: Revocations;
   /** Now, in milliseconds since the epoch, and the allowance for clocks that disagree. */
   readonly now: number;
@@ -112,7 +125,7 @@ export interface Allowed {
   /** Every signature, with the counting key it belongs to (if any) and whether it verifies. */
   readonly signatures: readonly BundleSignature[];
   /** The policy rule that decided, or null for the default. */
-  readonly rule: PolicyRule | null;
+  readonly rule: ResolvedRule | null;
   /** Set when an install goes below the high-water mark on an admin's one-time allowance. */
   readonly downgrade: { readonly highWater: string } | null;
 }
@@ -143,17 +156,18 @@ export interface CountingKeys {
   readonly keys: ReadonlyMap<string, { readonly name: string }>;
   readonly threshold: number;
   /** The rule that decided, or null for the default (every trusted publisher key). */
-  readonly rule: PolicyRule | null;
+  readonly rule: ResolvedRule | null;
 }
 
 /**
  * Which keys count for a model and how many must sign: without a signed policy, every candidate
- * key and one signature; with one, the first rule whose pattern matches the name, else the
- * policy's default threshold over every candidate. Revoked keys never count.
+ * key and one signature; with one, the first rule whose pattern matches the name (its keys by key
+ * id: a candidate of the same name but another key never counts), else the policy's default
+ * threshold over every candidate. Revoked keys never count.
  */
 export function decideTrust(
   modelName: string,
-  policy: PolicyDocument | null,
+  policy: TrustPolicy | null,
   candidates: readonly CandidateKey[],
   revoked: { has(keyId: string): boolean },
 ): CountingKeys {
@@ -162,9 +176,9 @@ export function decideTrust(
     new Map(list.map((k) => [k.keyId, { name: k.name }] as const));
   const rule = policy?.rules.find((r) => matchPattern(r.pattern, modelName)) ?? null;
   if (!rule) return { keys: toMap(live), threshold: policy?.defaultThreshold ?? 1, rule: null };
-  const named = new Set(rule.keys);
+  const ids = rule.keyIds === '*' ? null : new Set(rule.keyIds);
   return {
-    keys: toMap(rule.keys.includes('*') ? live : live.filter((k) => named.has(k.name))),
+    keys: toMap(ids === null ? live : live.filter((k) => ids.has(k.keyId))),
     threshold: rule.threshold,
     rule,
   };
@@ -299,12 +313,20 @@ const expiredRule: Rule = (f, _j, label) => {
 function versionsRule(f: AdmissionFacts & { purpose: 'install' }, label: string): Refused | null {
   const { installed, bundle } = f;
   if (installed.sameFile) return null;
-  if (installed.sameVersion)
+  const same = installed.sameVersion;
+  if (same && same.version === bundle.version)
     return refuse(
       'VERSION_CONFLICT',
-      `${label} is already installed from a different bundle (${short(installed.sameVersion.bundleSha256)}). A version is immutable: the publisher must issue a new version number.`,
+      `${label} is already installed from a different bundle (${short(same.bundleSha256)}). A version is immutable: the publisher must issue a new version number.`,
       'the same version is installed from another bundle',
-      { installed: installed.sameVersion.bundleSha256, offered: bundle.fileSha256 },
+      { installed: same.bundleSha256, offered: bundle.fileSha256 },
+    );
+  if (same)
+    return refuse(
+      'VERSION_CONFLICT',
+      `${label} is the same version as the installed ${bundle.name}@${same.version} (${short(same.bundleSha256)}): build metadata after "+" does not count in a version's precedence, so the two could not be told apart as "latest". A version is immutable: the publisher must issue a new version number.`,
+      `the same version as the installed ${same.version} (build metadata does not count)`,
+      { installed: same.bundleSha256, installedVersion: same.version, offered: bundle.fileSha256 },
     );
   const high = installed.highWater;
   if (high && semver.lt(bundle.version, high) && !installed.downgradeAllowed)

@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import type { BundleSignature } from '../contract/bundle.js';
 import type { ModelCard } from '../contract/card.js';
 import type { InstalledModel } from '../contract/models.js';
-import type { PolicyDocument } from '../contract/policy.js';
+import type { ResolvedPolicy } from '../contract/policy.js';
 import type { TrustKey } from '../contract/trust.js';
 import { envelopeSchema, verifySignature, type Envelope } from '../crypto/dsse.js';
 import { keyIdOf, parsePublicKey } from '../crypto/keys.js';
@@ -23,14 +23,18 @@ import {
 export interface AdmissionSources {
   readonly trust: { list(): TrustKey[] };
   readonly policy: {
-    current(): { readonly document: PolicyDocument } | null;
+    current(): { readonly resolved: ResolvedPolicy } | null;
     /** The revocations among these key ids and bundle digests (with their list numbers). */
     revocationsFor(keyIds: readonly string[], digests: readonly string[]): Revocations;
     openDowngrade(name: string, version: string): unknown;
   };
   readonly registry: {
     bySha256(sha256: string): { readonly name: string; readonly version: string } | null;
-    find(name: string, version: string): { readonly bundleSha256: string } | null;
+    /** The installed version equal to this one under semver precedence (build metadata ignored). */
+    findEqual(
+      name: string,
+      version: string,
+    ): { readonly version: string; readonly bundleSha256: string } | null;
     highWater(name: string): string | null;
     envelope(name: string, version: string): unknown;
   };
@@ -56,7 +60,7 @@ const MEMO_LIMIT = 4096;
  */
 export class AdmissionGate {
   /** Parsed public keys by PEM, and signature checks by (payload, key, signature): both immutable facts. */
-  private readonly keys = new Map<string, KeyObject>();
+  private readonly keys = new Map<string, { key: KeyObject; keyId: string }>();
   private readonly verified = new Map<string, boolean>();
   /** Stored envelopes of installed bundles, by bundle SHA-256 (immutable once installed). */
   private readonly installed = new Map<string, { envelope: Envelope; statementSha256: string }>();
@@ -113,7 +117,7 @@ export class AdmissionGate {
 
   /** Signatures as a report shows them, against every candidate key (inspect, refused verdicts). */
   describe(envelope: Envelope): BundleSignature[] {
-    const candidates = this.candidates(this.sources.policy.current()?.document ?? null);
+    const candidates = this.candidates(this.sources.policy.current()?.resolved ?? null);
     return envelope.signatures.map((s) => {
       const key = candidates.find((k) => k.keyId === s.keyid && k.source === 'trust-store');
       return {
@@ -137,7 +141,7 @@ export class AdmissionGate {
     model?: Pick<InstalledModel, 'enabled' | 'disabledReason'>,
   ): Admission {
     const { policy: policyStore, registry } = this.sources;
-    const policy = policyStore.current()?.document ?? null;
+    const policy = policyStore.current()?.resolved ?? null;
     const candidates = this.candidates(policy);
     const bundle: BundleFacts = {
       ...card,
@@ -161,13 +165,15 @@ export class AdmissionGate {
     };
     if (purpose === 'install') {
       const sameFile = registry.bySha256(card.fileSha256!);
-      const sameVersion = registry.find(card.name, card.version);
+      const sameVersion = registry.findEqual(card.name, card.version);
       return admit({
         ...common,
         purpose,
         installed: {
           sameFile: sameFile ? { name: sameFile.name, version: sameFile.version } : null,
-          sameVersion: sameVersion ? { bundleSha256: sameVersion.bundleSha256 } : null,
+          sameVersion: sameVersion
+            ? { version: sameVersion.version, bundleSha256: sameVersion.bundleSha256 }
+            : null,
           highWater: registry.highWater(card.name),
           downgradeAllowed: this.sources.policy.openDowngrade(card.name, card.version) !== null,
         },
@@ -182,32 +188,36 @@ export class AdmissionGate {
     return admit({ ...common, purpose });
   }
 
-  /** Publisher keys of the trust store, then those the signed policy adds. */
-  private candidates(policy: PolicyDocument | null): CandidateWithKey[] {
-    const out: CandidateWithKey[] = [];
-    for (const k of this.sources.trust.list())
-      if (k.role === 'publisher')
-        out.push({
-          name: k.name,
-          keyId: k.keyId,
-          source: 'trust-store',
-          key: this.key(k.publicKeyPem, k.name),
-        });
-    for (const k of policy?.keys ?? []) {
-      const key = this.key(k.publicKeyPem, `policy key "${k.name}"`);
-      out.push({ name: k.name, keyId: keyIdOf(key), source: 'policy', key });
-    }
-    return out;
+  /**
+   * The publisher keys that may count: while a policy is in force, exactly those it was resolved
+   * to when applied (by key id; the trust store is not read); before any, the trust store's.
+   */
+  private candidates(policy: ResolvedPolicy | null): CandidateWithKey[] {
+    const keys = policy
+      ? policy.publishers
+      : this.sources.trust
+          .list()
+          .filter((k) => k.role === 'publisher')
+          .map((k) => ({ ...k, source: 'trust-store' as const }));
+    return keys.map((k) => {
+      const { key, keyId } = this.key(
+        k.publicKeyPem,
+        k.source === 'policy' ? `policy key "${k.name}"` : k.name,
+      );
+      // The id is the key's own, always: a stored id that disagreed with its PEM never counts.
+      return { name: k.name, keyId, source: k.source, key };
+    });
   }
 
-  private key(pem: string, label: string): KeyObject {
-    let key = this.keys.get(pem);
-    if (!key) {
-      key = parsePublicKey(pem, label);
+  private key(pem: string, label: string): { key: KeyObject; keyId: string } {
+    let parsed = this.keys.get(pem);
+    if (!parsed) {
+      const key = parsePublicKey(pem, label);
+      parsed = { key, keyId: keyIdOf(key) };
       if (this.keys.size >= MEMO_LIMIT) this.keys.clear();
-      this.keys.set(pem, key);
+      this.keys.set(pem, parsed);
     }
-    return key;
+    return parsed;
   }
 
   /** Whether `sig` verifies with `key`; `payloadSha256` (the statement digest) keys the memo. */

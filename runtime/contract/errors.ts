@@ -23,6 +23,7 @@ export const ERROR_CODES = [
   'KEY_INVALID',
   'KEY_EXISTS',
   'KEY_NOT_FOUND',
+  'TRUST_STORE_LOCKED',
   // bundle: tar layer (verification step 1)
   'TAR_INVALID',
   'TAR_TRUNCATED',

@@ -11,12 +11,22 @@ export const POLICY_TYPE = 'https://airlock.invalid/trust-policy/v1';
 export const REVOCATIONS_PAYLOAD_TYPE = 'application/vnd.airlock.revocations+json';
 export const REVOCATIONS_TYPE = 'https://airlock.invalid/revocations/v1';
 
-const keyName = z
+/** A key id: SHA-256 of the public key's SPKI DER, 64 lower-case hex characters. */
+export const KEY_ID_PATTERN = /^[0-9a-f]{64}$/;
+/** A key's name: never 64 hex characters, so that a rule entry is unambiguously a name or a key id. */
+export const KEY_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const keyNameSchema = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a key name is 1-64 letters, digits, ".", "_" or "-"');
+  .regex(KEY_NAME_PATTERN, 'a key name is 1-64 letters, digits, ".", "_" or "-"')
+  .refine(
+    (s) => !KEY_ID_PATTERN.test(s),
+    'a key name cannot be 64 hex characters: that is how a key id is written',
+  );
+const keyName = keyNameSchema;
 const sha256Hex = z
   .string()
-  .regex(/^[0-9a-f]{64}$/, 'a sha256 digest or key id is 64 lower-case hex characters');
+  .regex(KEY_ID_PATTERN, 'a sha256 digest or key id is 64 lower-case hex characters');
+const publicKeyEntry = z.strictObject({ name: keyName, publicKeyPem: z.string().min(1).max(10_000) });
 /** Glob over model names: lower-case name characters plus "*" (any run) and "?" (one character). */
 export const modelPatternSchema = z
   .string()
@@ -27,9 +37,13 @@ export const modelPatternSchema = z
 
 export const policyRuleSchema = z.strictObject({
   pattern: modelPatternSchema,
-  /** Names of publisher keys (from `keys` or the trust store) whose signatures count; "*" = any. */
+  /**
+   * The publisher keys whose signatures count: key ids (what `airlock trust policy create` writes
+   * for the keys it is given), or names of keys of the policy or of the trust store, which are
+   * resolved to key ids when the policy is applied and stored by id; "*" = any key that counts.
+   */
   keys: z
-    .array(z.union([keyName, z.literal('*')]))
+    .array(z.union([sha256Hex, keyName, z.literal('*')]))
     .min(1)
     .max(64),
   /** Distinct counted signatures required. */
@@ -45,11 +59,15 @@ export const policyDocumentSchema = z
     issued: z.iso.datetime({ offset: true }),
     /** Admin signatures a later policy or a revocation list needs. */
     adminThreshold: z.number().int().min(1).max(16).default(1),
+    /**
+     * The admin keys whose signatures count for the next policy and for revocation lists, from
+     * this version on. Omitted: unchanged (the policy in force's, or for the first policy the
+     * trust store's admin keys). Once a policy is in force this is the only way to add or remove
+     * an admin key: it needs the signatures of the admins in force.
+     */
+    admins: z.array(publicKeyEntry).min(1).max(16).optional(),
     /** Publisher keys this policy trusts (key rotation: add the new one here and re-sign). */
-    keys: z
-      .array(z.strictObject({ name: keyName, publicKeyPem: z.string().min(1).max(10_000) }))
-      .max(256)
-      .default([]),
+    keys: z.array(publicKeyEntry).max(256).default([]),
     /** First rule whose pattern matches the model name decides; otherwise the default applies. */
     rules: z.array(policyRuleSchema).max(256).default([]),
     /** Signatures required from any trusted publisher key for models no rule matches. */
@@ -62,6 +80,18 @@ export const policyDocumentSchema = z
         ctx.addIssue({ code: 'custom', message: `key "${k.name}" is listed twice`, path: ['keys'] });
       names.add(k.name);
     }
+    const admins = new Set<string>();
+    for (const k of doc.admins ?? []) {
+      if (admins.has(k.name))
+        ctx.addIssue({ code: 'custom', message: `admin key "${k.name}" is listed twice`, path: ['admins'] });
+      admins.add(k.name);
+    }
+    if (doc.admins && doc.adminThreshold > doc.admins.length)
+      ctx.addIssue({
+        code: 'custom',
+        message: `adminThreshold ${doc.adminThreshold} is more than the ${doc.admins.length} admin key(s) the policy lists: no later policy or revocation list could ever be signed`,
+        path: ['adminThreshold'],
+      });
     doc.rules.forEach((r, i) => {
       if (!r.keys.includes('*') && r.threshold > new Set(r.keys).size) {
         ctx.addIssue({
@@ -103,9 +133,41 @@ export interface PolicyVersion {
   readonly signers: readonly string[];
 }
 
+/** A key as the policy in force holds it: bound by key id, the name only for people. */
+export interface PolicyKey {
+  readonly name: string;
+  readonly keyId: string;
+  readonly publicKeyPem: string;
+}
+
+/** A rule with its keys resolved to key ids when the policy was applied. */
+export interface ResolvedRule {
+  readonly pattern: string;
+  /** Key ids whose valid signatures count, or "*": any publisher key the policy trusts. */
+  readonly keyIds: readonly string[] | '*';
+  readonly threshold: number;
+}
+
+/**
+ * What a policy means on this installation, fixed when it was applied (and stored beside it):
+ * every key that counts, by key id. Admission and the admin-signature check read only this while
+ * a policy is in force; the trust store is read once, when the first policy is applied.
+ */
+export interface ResolvedPolicy {
+  readonly version: number;
+  readonly adminThreshold: number;
+  readonly defaultThreshold: number;
+  /** The admin keys that sign the next policy and revocation lists. */
+  readonly admins: readonly PolicyKey[];
+  /** The publisher keys that count: adopted from the trust store, and the policy's own `keys`. */
+  readonly publishers: readonly (PolicyKey & { readonly source: 'trust-store' | 'policy' })[];
+  readonly rules: readonly ResolvedRule[];
+}
+
 export interface PolicyView {
   /** Null while no signed policy was applied: every trusted publisher key counts, one signature. */
-  readonly current: (PolicyVersion & { readonly document: PolicyDocument }) | null;
+  readonly current:
+    (PolicyVersion & { readonly document: PolicyDocument; readonly resolved: ResolvedPolicy }) | null;
   readonly history: readonly PolicyVersion[];
 }
 

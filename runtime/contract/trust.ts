@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { channel } from './channel.js';
+import { KEY_NAME_PATTERN, keyNameSchema } from './policy.js';
 
 export interface TrustKey {
   readonly name: string;
@@ -11,10 +12,16 @@ export interface TrustKey {
   readonly addedBy: string;
 }
 
-const keyName = z
+const keyName = keyNameSchema;
+/** Removing goes by any name the store may hold, including one written before names were checked. */
+const storedKeyName = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'a key name is 1-64 letters, digits, ".", "_" or "-"');
+  .regex(KEY_NAME_PATTERN, 'a key name is 1-64 letters, digits, ".", "_" or "-"');
 
+/**
+ * While a signed policy is in force the trust store does not change (TRUST_STORE_LOCKED): keys
+ * are added, removed and renamed by the next policy, signed by the admin keys in force.
+ */
 export const trustChannels = {
   'trust:list': channel<TrustKey[]>()(z.object({})),
   'trust:add': channel<TrustKey>()(
@@ -24,5 +31,5 @@ export const trustChannels = {
       role: z.enum(['publisher', 'admin']).default('publisher'),
     }),
   ),
-  'trust:remove': channel<TrustKey>()(z.object({ name: keyName })),
+  'trust:remove': channel<TrustKey>()(z.object({ name: storedKeyName })),
 };

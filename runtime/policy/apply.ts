@@ -4,20 +4,23 @@ import {
   policyDocumentSchema,
   type PolicyDocument,
   type PolicyVersion,
+  type ResolvedPolicy,
 } from '../contract/policy.js';
-import { parsePublicKey } from '../crypto/keys.js';
 import { AirlockError } from '../errors.js';
+import { resolvePolicy } from './resolve.js';
 import { adminSigners, type PolicyServices } from './services.js';
 import { readSignedDocument, type SignedDocument } from './signed-document.js';
 
-/** Everything applying a policy checks, without applying it; returns the admin signers. */
+/**
+ * Everything applying a policy checks, without applying it: the admin signatures the policy in
+ * force requires (by key id), a version above it, and what the policy resolves to here.
+ */
 export function checkPolicyDocument(
   services: Pick<PolicyServices, 'trust' | 'policy'>,
   signed: SignedDocument<PolicyDocument>,
-): string[] {
+): { signers: string[]; resolved: ResolvedPolicy } {
   const { document, envelope } = signed;
   const signers = adminSigners(services, envelope, 'trust policy');
-  for (const k of document.keys) parsePublicKey(k.publicKeyPem, `policy key "${k.name}"`);
   const current = services.policy.current();
   if (current && document.version <= current.version) {
     throw new AirlockError(
@@ -26,12 +29,18 @@ export function checkPolicyDocument(
       { details: { offered: document.version, current: current.version } },
     );
   }
-  return signers;
+  const resolved = resolvePolicy(document, {
+    previous: current?.resolved ?? null,
+    trustStore: services.trust.list(),
+    revoked: services.policy.revokedKeyIds(),
+  });
+  return { signers, resolved };
 }
 
 /**
- * Applies a signed policy: admin signatures (the current policy's admin threshold, 1 before any),
- * a version above the current one, every key in it a valid Ed25519 public key. Kept in history.
+ * Applies a signed policy: admin signatures (the current policy's admin threshold over its admin
+ * keys; 1 over the trust store's before any), a version above the current one, every key in it a
+ * valid Ed25519 public key and every rule entry one key. Kept in history, with what it resolved to.
  */
 export async function applyPolicy(
   services: PolicyServices,
@@ -50,10 +59,10 @@ export async function applyPolicy(
   return services.audit.attempt(actor, 'policy.apply', `policy v${document.version}`, () =>
     services.audit.recorded(actor, () => {
       // Checked under the write lock: two admins applying at once cannot both pass.
-      const signers = checkPolicyDocument(services, signed);
       const current = services.policy.current();
+      const { signers, resolved } = checkPolicyDocument(services, signed);
       const applied = services.policy.insertPolicy(
-        { document, envelope, sha256, signers },
+        { document, resolved, envelope, sha256, signers },
         actor.name,
         services.now(),
       );
@@ -71,6 +80,16 @@ export async function applyPolicy(
             rules: document.rules,
             defaultThreshold: document.defaultThreshold,
             adminThreshold: document.adminThreshold,
+            // What it means here, by key id: the admin keys, the publisher keys, the rules.
+            resolved: {
+              admins: resolved.admins.map((k) => ({ name: k.name, keyId: k.keyId })),
+              publishers: resolved.publishers.map((k) => ({
+                name: k.name,
+                keyId: k.keyId,
+                source: k.source,
+              })),
+              rules: resolved.rules,
+            },
           },
         },
       };

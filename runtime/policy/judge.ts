@@ -44,7 +44,7 @@ export function judgeDocument(
       return { kind: 'policy', number: 0, signers: [], verdict: 'refused', error: toErrorInfo(error) };
     }
     try {
-      const signers = checkPolicyDocument(services, signed);
+      const { signers } = checkPolicyDocument(services, signed);
       return { kind: 'policy', number: signed.document.version, signers, verdict: 'applicable', error: null };
     } catch (error) {
       const info = toErrorInfo(error);

@@ -2,6 +2,7 @@ import type {
   DowngradeAllowance,
   PolicyDocument,
   PolicyVersion,
+  ResolvedPolicy,
   Revocation,
   RevocationList,
 } from '../contract/policy.js';
@@ -9,6 +10,7 @@ import type { Revocations } from '../admission/admit.js';
 import type { Envelope } from '../crypto/dsse.js';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/database.js';
+import { AirlockError } from '../errors.js';
 
 interface PolicyRow {
   version: number;
@@ -19,9 +21,10 @@ interface PolicyRow {
   signers: string;
   applied_at: string;
   applied_by: string;
+  resolved: string | null;
 }
 
-function toVersion(row: PolicyRow): PolicyVersion {
+function toVersion(row: Omit<PolicyRow, 'resolved'>): PolicyVersion {
   return {
     version: row.version,
     issued: row.issued,
@@ -32,17 +35,35 @@ function toVersion(row: PolicyRow): PolicyVersion {
   };
 }
 
+/** The policy in force: its signed document and what it was resolved to here, by key id. */
+export type CurrentPolicy = PolicyVersion & { document: PolicyDocument; resolved: ResolvedPolicy };
+
 /**
- * The facility policy tables (migration 0040). Writes run inside the caller's transaction, beside
- * their audit record; decisions over this data are pure functions in decide.ts.
+ * The facility policy tables (migrations 0040 and 0100). Writes run inside the caller's
+ * transaction, beside their audit record; decisions over this data are pure functions
+ * (runtime/admission/admit.ts, resolve.ts).
  */
 export class PolicyStore {
   constructor(private readonly db: Db) {}
 
-  current(): (PolicyVersion & { document: PolicyDocument }) | null {
-    const row = this.db.prepare('SELECT * FROM trust_policy ORDER BY version DESC LIMIT 1').get() as
-      PolicyRow | undefined;
-    return row ? { ...toVersion(row), document: JSON.parse(row.document) as PolicyDocument } : null;
+  current(): CurrentPolicy | null {
+    const row = this.db
+      .prepare(
+        'SELECT p.*, r.resolved FROM trust_policy p LEFT JOIN trust_policy_resolved r ON r.version = p.version ORDER BY p.version DESC LIMIT 1',
+      )
+      .get() as PolicyRow | undefined;
+    if (!row) return null;
+    if (row.resolved === null)
+      throw new AirlockError(
+        'DB_CORRUPT',
+        `Policy version ${row.version} is in force but the database holds no record of the keys it was resolved to (table trust_policy_resolved). The database was changed outside Airlock; restore it from a backup.`,
+        { details: { version: row.version } },
+      );
+    return {
+      ...toVersion(row),
+      document: JSON.parse(row.document) as PolicyDocument,
+      resolved: JSON.parse(row.resolved) as ResolvedPolicy,
+    };
   }
 
   history(): PolicyVersion[] {
@@ -52,11 +73,17 @@ export class PolicyStore {
   }
 
   insertPolicy(
-    input: { document: PolicyDocument; envelope: Envelope; sha256: string; signers: readonly string[] },
+    input: {
+      document: PolicyDocument;
+      resolved: ResolvedPolicy;
+      envelope: Envelope;
+      sha256: string;
+      signers: readonly string[];
+    },
     appliedBy: string,
     now: Date,
   ): PolicyVersion {
-    const row: PolicyRow = {
+    const row: Omit<PolicyRow, 'resolved'> = {
       version: input.document.version,
       issued: input.document.issued,
       document: JSON.stringify(input.document),
@@ -71,6 +98,9 @@ export class PolicyStore {
         'INSERT INTO trust_policy (version, issued, document, envelope, sha256, signers, applied_at, applied_by) VALUES (@version, @issued, @document, @envelope, @sha256, @signers, @applied_at, @applied_by)',
       )
       .run(row);
+    this.db
+      .prepare("INSERT INTO trust_policy_resolved (version, resolved, source) VALUES (?, ?, 'apply')")
+      .run(row.version, JSON.stringify(input.resolved));
     return toVersion(row);
   }
 

@@ -22,14 +22,19 @@ export interface RevocationServices extends PolicyServices {
   readonly admission: Pick<AdmissionGate, 'forModel'>;
 }
 
-/** The facility's admin keys, by key id: who may sign a policy or a revocation list. */
+/**
+ * The facility's admin keys, by key id: who may sign a policy or a revocation list. While a policy
+ * is in force, the admin keys it was resolved to (never the trust store, which a single local admin
+ * account could otherwise fill with keys of his own); before any, the trust store's.
+ */
 export function adminKeys(
-  trust: PolicyServices['trust'],
+  services: Pick<PolicyServices, 'trust' | 'policy'>,
 ): Map<string, { readonly name: string; readonly key: KeyObject }> {
+  const current = services.policy.current();
+  const admins = current ? current.resolved.admins : services.trust.list().filter((k) => k.role === 'admin');
   const map = new Map<string, { name: string; key: KeyObject }>();
-  for (const k of trust.list())
-    if (k.role === 'admin')
-      map.set(k.keyId, { name: k.name, key: parsePublicKey(k.publicKeyPem, `admin key "${k.name}"`) });
+  for (const k of admins)
+    map.set(k.keyId, { name: k.name, key: parsePublicKey(k.publicKeyPem, `admin key "${k.name}"`) });
   return map;
 }
 
@@ -39,8 +44,9 @@ export function adminThreshold(policy: Pick<PolicyStore, 'current'>): number {
 }
 
 /**
- * The admins whose valid signatures on a policy or revocation list count: admin keys of the trust
- * store, never revoked ones, at least the current policy's admin threshold (throws otherwise).
+ * The admins whose valid signatures on a policy or revocation list count: the admin keys in force
+ * (see adminKeys), never revoked ones, at least the current policy's admin threshold (throws
+ * otherwise).
  */
 export function adminSigners(
   services: Pick<PolicyServices, 'trust' | 'policy'>,
@@ -49,7 +55,7 @@ export function adminSigners(
 ): string[] {
   return checkAdminSignatures(
     envelope,
-    adminKeys(services.trust),
+    adminKeys(services),
     services.policy.revokedKeyIds(),
     adminThreshold(services.policy),
     what,

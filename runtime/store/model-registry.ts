@@ -27,6 +27,15 @@ export interface NewModel {
 }
 
 /**
+ * Versions newest first, as a total order over distinct version strings: semantic-version
+ * precedence, then build metadata (semver's compareBuild), then the text itself. Whatever order
+ * SQLite returns rows in, the same versions always sort the same.
+ */
+export function compareVersionsDescending(a: string, b: string): number {
+  return semver.compareBuild(b, a) || (a < b ? 1 : a > b ? -1 : 0);
+}
+
+/**
  * The installed-models tables, and the only module that writes them (install, enable, disable,
  * remove, the high-water mark). Writes run inside the caller's recorded transaction, beside their
  * audit record; whether a model may be installed or run is decided in runtime/admission.
@@ -57,7 +66,7 @@ export class ModelRegistry {
 
   list(): InstalledModel[] {
     const rows = this.db.prepare('SELECT * FROM models').all() as ModelRow[];
-    rows.sort((a, b) => a.name.localeCompare(b.name) || semver.rcompare(a.version, b.version));
+    rows.sort((a, b) => a.name.localeCompare(b.name) || compareVersionsDescending(a.version, b.version));
     return rows.map((r) => this.toModel(r));
   }
 
@@ -74,8 +83,28 @@ export class ModelRegistry {
   }
 
   /**
+   * The installed version of NAME equal to VERSION under semantic-version precedence (build
+   * metadata does not count: 1.0.0+build equals 1.0.0), if any; the newest by
+   * compareVersionsDescending when a database from before that rule holds several.
+   */
+  findEqual(
+    name: string,
+    version: string,
+  ): { readonly version: string; readonly bundleSha256: string } | null {
+    const rows = this.db.prepare('SELECT version, bundle_sha256 FROM models WHERE name = ?').all(name) as {
+      version: string;
+      bundle_sha256: string;
+    }[];
+    const equal = rows
+      .filter((r) => semver.eq(r.version, version))
+      .sort((a, b) => compareVersionsDescending(a.version, b.version))[0];
+    return equal ? { version: equal.version, bundleSha256: equal.bundle_sha256 } : null;
+  }
+
+  /**
    * NAME@VERSION, or NAME: its highest enabled version, else (every version disabled) its highest
-   * version, which admission then refuses to run with the reason it was disabled.
+   * version, which admission then refuses to run with the reason it was disabled. "Highest" is
+   * compareVersionsDescending: never the order SQLite happens to return rows in.
    */
   resolve(ref: string): InstalledModel {
     const at = ref.lastIndexOf('@');
@@ -92,7 +121,7 @@ export class ModelRegistry {
       return m;
     }
     const rows = this.db.prepare('SELECT * FROM models WHERE name = ?').all(name) as ModelRow[];
-    rows.sort((a, b) => semver.rcompare(a.version, b.version));
+    rows.sort((a, b) => compareVersionsDescending(a.version, b.version));
     const versions = rows.map((r) => this.toModel(r));
     if (versions.length === 0)
       throw new AirlockError(

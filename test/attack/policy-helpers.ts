@@ -44,13 +44,19 @@ export async function revocationFile(
 
 import { snapshot, type Env } from '../core/helpers.js';
 
-/** snapshot() of the core tests plus the policy tables of migration 0040. */
+/** snapshot() of the core tests plus the policy tables of migrations 0040 and 0100. */
 export function fullSnapshot(env: Pick<Env, 'dataDir' | 'airlock'>): {
   files: Record<string, string>;
   rows: Record<string, unknown[]>;
 } {
   const base = snapshot(env);
-  for (const table of ['trust_policy', 'revocation_lists', 'revocations', 'downgrade_allowances']) {
+  for (const table of [
+    'trust_policy',
+    'trust_policy_resolved',
+    'revocation_lists',
+    'revocations',
+    'downgrade_allowances',
+  ]) {
     base.rows[table] = env.airlock.db.prepare(`SELECT * FROM ${table} ORDER BY 1, 2`).all();
   }
   return base;

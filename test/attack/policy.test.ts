@@ -68,16 +68,12 @@ describe('decideTrust (pure)', () => {
   it('default: every key, one signature; the first matching rule decides; revoked keys never count', () => {
     expect(decideTrust('m', null, keys, new Set()).keys.size).toBe(3);
     expect(decideTrust('m', null, keys, new Set()).threshold).toBe(1);
+    // As the policy in force holds its rules: keys resolved to key ids when it was applied.
     const policy = {
-      _type: 'https://airlock.invalid/trust-policy/v1' as const,
-      version: 1,
-      issued: '2026-01-01T00:00:00Z',
-      adminThreshold: 1,
-      keys: [],
       defaultThreshold: 1,
       rules: [
-        { pattern: 'secret-*', keys: ['a', 'b'], threshold: 2 },
-        { pattern: 'secret-x', keys: ['c'], threshold: 1 },
+        { pattern: 'secret-*', keyIds: [keys[0]!.keyId, keys[1]!.keyId], threshold: 2 },
+        { pattern: 'secret-x', keyIds: [keys[2]!.keyId], threshold: 1 },
       ],
     };
     const d = decideTrust('secret-x', policy, keys, new Set([keys[1]!.keyId]));

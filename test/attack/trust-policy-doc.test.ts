@@ -25,6 +25,8 @@ it('the worked example of docs/trust-policy.md runs end to end', { timeout: 180_
     expect(run.status, `${run.stdout}\n${run.stderr}`).toBe(0);
     expect(run.stdout).toContain('[THRESHOLD_NOT_MET]');
     expect(run.stderr).toContain('already in force');
+    // One admin account cannot change the keys once a policy is in force (remove, then add).
+    expect(run.stderr.match(/cannot change while signed policy version 1 is in force/g)).toHaveLength(2);
     expect(run.stdout).toMatch(/DISABLED classifier@1\.1\.0: signed by revoked key/);
     expect(run.stdout).toContain('[ROLLBACK]');
     expect(run.stdout).toContain('INSTALLED  classifier@1.0.1');

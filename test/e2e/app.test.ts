@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, type CallContext } from '../../runtime/index.js';
 import { prepareDemoStick, type DemoStick } from '../../runtime/demo/demo.js';
 import { writeNpy } from '../../runtime/inference/npy.js';
+import { generateSigningKey } from '../../runtime/crypto/keys.js';
+import { policyFile } from '../attack/policy-helpers.js';
 import sharp from 'sharp';
 import { browserUnavailable, openHarness, screenshot, type Harness } from './harness.js';
 
@@ -379,6 +381,32 @@ describe.skipIf(skipReason !== null)('desktop UI in Chromium against the real en
       await page.keyboard.press(`Alt+${i + 1}`);
       await expect.poll(() => page.getByTestId(`screen-${s}`).count()).toBe(1);
     }
+  });
+
+  it('Settings: with a signed policy in force the rules show their keys by id and the trust store is locked', async () => {
+    const { page, server } = h;
+    const admin = generateSigningKey();
+    await call(
+      server.handlers,
+      'trust:add',
+      { name: 'admin1', publicKeyPem: admin.publicKeyPem, role: 'admin' },
+      ctx,
+    );
+    const file = await policyFile(
+      h.tmp,
+      { version: 1, rules: [{ pattern: 'ppocr-*', keys: ['demo-publisher'], threshold: 1 }] },
+      [admin],
+    );
+    await call(server.handlers, 'policy:apply', { path: file }, ctx);
+    await page.getByTestId('nav-home').click();
+    await page.getByTestId('nav-settings').click();
+    await expect.poll(() => page.getByTestId('keys-locked').count()).toBe(1);
+    expect(await page.getByTestId('keys-locked').textContent()).toContain('version 1 is in force');
+    expect(await page.getByTestId('key-add').count()).toBe(0);
+    const rule = await page.getByTestId('policy-rule-keys').textContent();
+    expect(rule).toContain('demo-publisher');
+    expect(rule).toContain(stick.keyId.slice(0, 12));
+    expect(await page.getByTestId('settings-policy').textContent()).toContain(admin.keyId.slice(0, 12));
   });
 
   it('an operator account cannot import: the engine refuses and the UI says why', async () => {

@@ -112,14 +112,22 @@ export const policyCommands: Command[] = [
           json: view,
           text: 'No signed policy applied: every trusted publisher key counts, one signature per bundle.',
         };
+      const r = c.resolved;
+      const short = (id: string) => `${id.slice(0, 16)}…`;
+      const named = (id: string) => {
+        const k = r.publishers.find((p) => p.keyId === id);
+        return k ? `${k.name} (${short(id)})` : short(id);
+      };
       const lines = [
         `Policy version ${c.version} (issued ${c.issued}), applied ${c.appliedAt} by ${c.appliedBy}, signed by ${c.signers.join(', ')}`,
-        `  admin signatures for the next policy or a revocation list: ${c.document.adminThreshold}`,
-        `  keys added by the policy: ${c.document.keys.map((k) => k.name).join(', ') || 'none'}`,
-        ...c.document.rules.map(
-          (r) => `  rule ${r.pattern.padEnd(24)} keys ${r.keys.join(',')}  threshold ${r.threshold}`,
+        `  admin keys (${r.adminThreshold} of them sign the next policy or a revocation list): ${r.admins.map((k) => `${k.name} (${short(k.keyId)})`).join(', ')}`,
+        `  publisher keys that count: ${r.publishers.map((k) => `${k.name} (${short(k.keyId)}, ${k.source})`).join(', ') || 'none'}`,
+        ...r.rules.map(
+          (rule) =>
+            `  rule ${rule.pattern.padEnd(24)} keys ${rule.keyIds === '*' ? '* (any key above)' : rule.keyIds.map(named).join(', ') || 'none'}  threshold ${rule.threshold}`,
         ),
-        `  other models: any trusted publisher key, threshold ${c.document.defaultThreshold}`,
+        `  other models: any publisher key above, threshold ${r.defaultThreshold}`,
+        `  the trust store cannot change while a policy is in force; keys change with the next policy`,
         `History: ${view.history.map((h) => `v${h.version}`).join(', ')}`,
       ];
       return { json: view, text: lines.join('\n') };
@@ -142,11 +150,17 @@ export const policyCommands: Command[] = [
   },
   {
     name: 'trust policy create',
-    args: '--version N --out FILE [--key NAME=PUBFILE]... [--rule PATTERN:KEY,KEY:THRESHOLD]...',
+    args: '--version N --out FILE [--admin NAME=PUBFILE]... [--key NAME=PUBFILE]... [--rule PATTERN:KEY,KEY:THRESHOLD]...',
     summary: 'Write an unsigned policy document (admin side; sign it with "trust policy sign").',
     options: {
       version: { type: 'string', description: 'policy version: above the one in force' },
       out: { type: 'string', description: 'where to write the policy file' },
+      admin: {
+        type: 'string',
+        multiple: true,
+        description:
+          'admin key that signs the next policy and revocation lists, NAME=PUBFILE (repeatable; omitted: the admin keys stay as they are)',
+      },
       key: {
         type: 'string',
         multiple: true,
@@ -156,7 +170,7 @@ export const policyCommands: Command[] = [
         type: 'string',
         multiple: true,
         description:
-          'PATTERN:KEY1,KEY2:THRESHOLD; "*" in KEYS = any trusted key; first match wins (repeatable)',
+          'PATTERN:KEY1,KEY2:THRESHOLD; a KEY is a key id, the NAME of a --key (written as its key id) or of a trust-store key (resolved to its key id when applied); "*" = any trusted key; first match wins (repeatable)',
       },
       'default-threshold': {
         type: 'string',
@@ -173,14 +187,25 @@ export const policyCommands: Command[] = [
     async run(ctx) {
       const out = str(ctx, 'out');
       if (!out) throw new AirlockError('USAGE', '"airlock trust policy create" needs --out FILE.');
-      const keys: { name: string; publicKeyPem: string }[] = [];
-      for (const spec of list(ctx, 'key')) {
-        const eq = spec.indexOf('=');
-        if (eq <= 0) throw new AirlockError('USAGE', `--key "${spec}" must be NAME=PUBFILE.`);
-        const pem = await readText(spec.slice(eq + 1), 'the public key');
-        parsePublicKey(pem, spec.slice(eq + 1));
-        keys.push({ name: spec.slice(0, eq), publicKeyPem: pem });
-      }
+      const readKeys = async (flag: string) => {
+        const out: { name: string; publicKeyPem: string; keyId: string }[] = [];
+        for (const spec of list(ctx, flag)) {
+          const eq = spec.indexOf('=');
+          if (eq <= 0) throw new AirlockError('USAGE', `--${flag} "${spec}" must be NAME=PUBFILE.`);
+          const pem = await readText(spec.slice(eq + 1), 'the public key');
+          out.push({
+            name: spec.slice(0, eq),
+            publicKeyPem: pem,
+            keyId: keyIdOf(parsePublicKey(pem, spec.slice(eq + 1))),
+          });
+        }
+        return out;
+      };
+      const keys = await readKeys('key');
+      const admins = await readKeys('admin');
+      // A rule names keys by key id in the signed document wherever this command knows the key:
+      // the admins sign exactly which keys count. Other names are resolved when it is applied.
+      const idOf = (name: string) => keys.find((k) => k.name === name)?.keyId ?? name;
       const rules = list(ctx, 'rule').map((spec) => {
         const parts = spec.split(':');
         if (parts.length !== 3)
@@ -190,7 +215,7 @@ export const policyCommands: Command[] = [
           );
         return {
           pattern: parts[0]!,
-          keys: parts[1]!.split(',').filter(Boolean),
+          keys: parts[1]!.split(',').filter(Boolean).map(idOf),
           threshold: positiveInt(parts[2], `--rule "${spec}" threshold`),
         };
       });
@@ -200,7 +225,10 @@ export const policyCommands: Command[] = [
         issued: new Date(str(ctx, 'issued') ?? Date.now()).toISOString(),
         adminThreshold: positiveInt(str(ctx, 'admin-threshold'), '--admin-threshold', 1),
         defaultThreshold: positiveInt(str(ctx, 'default-threshold'), '--default-threshold', 1),
-        keys,
+        ...(admins.length > 0
+          ? { admins: admins.map(({ name, publicKeyPem }) => ({ name, publicKeyPem })) }
+          : {}),
+        keys: keys.map(({ name, publicKeyPem }) => ({ name, publicKeyPem })),
         rules,
       };
       const document = validated(policyDocumentSchema, input, 'policy');

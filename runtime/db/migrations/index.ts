@@ -7,6 +7,7 @@ import { migration0080 } from './0080-accounts.js';
 import { migration0090 } from './0090-audit-integrity.js';
 import { migration0040 } from './0040-policy.js';
 import { migration0060 } from './0060-hardware-bench.js';
+import { migration0100 } from './0100-policy-key-ids.js';
 
 export type { Migration } from './migration.js';
 
@@ -19,4 +20,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration0070,
   migration0080,
   migration0090,
+  migration0100,
 ];

@@ -1,12 +1,30 @@
+import type { ReactNode } from 'react';
 import { invoke } from '../../api.js';
 import { Badge, Card, ErrorNote, KeyValues, useResult } from '../../components/ui.js';
 import { when } from '../../format.js';
 import { ApplyFile } from './ApplyFile.js';
 
-/** The facility's signed trust policy: what is in force, and applying a new one. */
+const short = (keyId: string) => `${keyId.slice(0, 12)}…`;
+
+/** A key as the policy binds it: by key id, with its name for people. */
+function KeyRef({ name, keyId }: { name: string | null; keyId: string }) {
+  return (
+    <span title={keyId}>
+      {name ? <strong>{name}</strong> : null} <code>{short(keyId)}</code>
+    </span>
+  );
+}
+
+function joined(items: readonly ReactNode[]): ReactNode {
+  return items.flatMap((item, i) => (i === 0 ? [item] : [', ', item]));
+}
+
+/** The facility's signed trust policy: what is in force (every key by key id), and applying a new one. */
 export function PolicyPanel() {
   const policy = useResult(() => invoke('policy:show', {}), []);
   const current = policy.data?.current ?? null;
+  const resolved = current?.resolved ?? null;
+  const nameOf = (keyId: string) => resolved?.publishers.find((k) => k.keyId === keyId)?.name ?? null;
   return (
     <Card title="Trust policy" testId="settings-policy">
       <div className="stack">
@@ -17,18 +35,32 @@ export function PolicyPanel() {
             from any trusted publisher key.
           </p>
         ) : null}
-        {current ? (
+        {current && resolved ? (
           <>
             <KeyValues
               rows={[
                 ['Version', `${current.version}, issued ${when(current.issued)}`],
                 ['Applied', `${when(current.appliedAt)} by ${current.appliedBy}`],
                 ['Signed by', current.signers.join(', ')],
-                ['Default threshold', `${current.document.defaultThreshold} signature(s)`],
-                ['Admin threshold', `${current.document.adminThreshold} signature(s)`],
+                ['Default threshold', `${resolved.defaultThreshold} signature(s)`],
+                ['Admin threshold', `${resolved.adminThreshold} signature(s)`],
+                [
+                  'Admin keys',
+                  joined(resolved.admins.map((k) => <KeyRef key={k.keyId} name={k.name} keyId={k.keyId} />)),
+                ],
+                [
+                  'Publisher keys',
+                  resolved.publishers.length > 0
+                    ? joined(
+                        resolved.publishers.map((k) => (
+                          <KeyRef key={k.keyId} name={k.name} keyId={k.keyId} />
+                        )),
+                      )
+                    : 'none',
+                ],
               ]}
             />
-            {current.document.rules.length > 0 ? (
+            {resolved.rules.length > 0 ? (
               <table className="table compact">
                 <thead>
                   <tr>
@@ -38,12 +70,18 @@ export function PolicyPanel() {
                   </tr>
                 </thead>
                 <tbody>
-                  {current.document.rules.map((r) => (
+                  {resolved.rules.map((r) => (
                     <tr key={r.pattern}>
                       <td>
                         <code>{r.pattern}</code>
                       </td>
-                      <td>{r.keys.join(', ')}</td>
+                      <td data-testid="policy-rule-keys">
+                        {r.keyIds === '*'
+                          ? 'any publisher key above'
+                          : r.keyIds.length === 0
+                            ? 'none'
+                            : joined(r.keyIds.map((id) => <KeyRef key={id} name={nameOf(id)} keyId={id} />))}
+                      </td>
                       <td className="num">{r.threshold}</td>
                     </tr>
                   ))}
