@@ -5,6 +5,7 @@
 // max batch size (1 = unbatched). Prints figures and ratios measured in this run.
 //
 //   node bench/batching.mjs [--quick] [--model rec|cls|fixture] [--callers 32] [--threads N]
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -125,7 +126,12 @@ async function openLoop(batcher, n, rate, secs) {
   return summary(latencies, (performance.now() - started) / 1000);
 }
 
-const worker = new ModelWorker(model.file, sessionOptions, model.name);
+// The worker opens a graph from its bytes, as the engine hands them over after the digest check.
+const worker = new ModelWorker(
+  { path: model.file, model: readFileSync(model.file), externalData: [] },
+  sessionOptions,
+  model.name,
+);
 await worker.opened();
 const unbatched = new DynamicBatcher(specs, (f, owned) => worker.run(f, owned), {
   maxBatchSize: 1,

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { TensorSpec } from '../contract/card.js';
 import type { TensorMapJson } from '../contract/tensors.js';
@@ -6,10 +7,12 @@ import { ModelWorker } from './model-worker.js';
 
 const CLASSIFIER = new URL('../../test/fixtures/models/classifier.onnx', import.meta.url).pathname;
 const specs: TensorSpec[] = [{ name: 'x', type: 'float32', shape: ['batch', 4] }];
+/** A graph file without external data, as the worker gets it: its bytes. */
+const graph = (path: string) => ({ path, model: readFileSync(path), externalData: [] });
 
 let worker: ModelWorker;
 beforeAll(async () => {
-  worker = new ModelWorker(CLASSIFIER, { executionProviders: ['cpu'] });
+  worker = new ModelWorker(graph(CLASSIFIER), { executionProviders: ['cpu'] });
   await worker.opened();
 });
 afterAll(async () => worker?.close());
@@ -139,7 +142,10 @@ describe('dynamic batching over a real onnxruntime worker', () => {
   });
 
   test('a worker that cannot open the model reports PROVIDER_UNAVAILABLE', async () => {
-    const broken = new ModelWorker('/nonexistent/model.onnx', { executionProviders: ['cpu'] });
+    const broken = new ModelWorker(
+      { path: 'junk.onnx', model: Buffer.from('not an onnx graph'), externalData: [] },
+      { executionProviders: ['cpu'] },
+    );
     await expect(broken.opened()).rejects.toMatchObject({ code: 'PROVIDER_UNAVAILABLE' });
     await broken.close();
   });
@@ -148,7 +154,7 @@ describe('dynamic batching over a real onnxruntime worker', () => {
 describe('inference off the main event loop', () => {
   test('timers on the main thread keep firing while a large batch runs in the worker', async () => {
     const { demoModels } = await import('../demo/demo.js');
-    const rec = new ModelWorker(demoModels().find((m) => m.name === 'ppocr-rec')!.model, {
+    const rec = new ModelWorker(graph(demoModels().find((m) => m.name === 'ppocr-rec')!.model), {
       executionProviders: ['cpu'],
     });
     try {

@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type * as ort from 'onnxruntime-node';
 import type { TensorJson, TensorMapJson } from '../contract/tensors.js';
 import { AirlockError } from '../errors.js';
+import { sessionArgs, type ModelBytes } from '../inference/model-bytes.js';
 
 /**
  * The worker's code. It is plain JavaScript evaluated in the worker (`eval: true`) so the same
@@ -17,7 +18,7 @@ const transferable = (data) => (ArrayBuffer.isView(data) && data.buffer instance
 (async () => {
   let session;
   try {
-    session = await ort.InferenceSession.create(workerData.modelPath, workerData.options);
+    session = await ort.InferenceSession.create(workerData.model, workerData.options);
   } catch (error) {
     parentPort.postMessage({ kind: 'failed', message: String((error && error.message) || error) });
     return;
@@ -51,6 +52,15 @@ const transferable = (data) => (ArrayBuffer.isView(data) && data.buffer instance
 
 const ortPath = createRequire(import.meta.url).resolve('onnxruntime-node');
 
+/** The distinct ArrayBuffers wholly covered by these views (safe to transfer). */
+function ownedBuffers(views: readonly Uint8Array[]): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  for (const v of views)
+    if (v.buffer instanceof ArrayBuffer && v.byteOffset === 0 && v.byteLength === v.buffer.byteLength)
+      out.add(v.buffer);
+  return [...out];
+}
+
 type WorkerReply =
   | { kind: 'ready' }
   | { kind: 'failed'; message: string }
@@ -77,12 +87,21 @@ export class ModelWorker {
   private nextId = 1;
   private closed = false;
 
+  /**
+   * `bytes` are a graph's verified bytes (and its external data files'); they move to the worker
+   * by transfer where they own their buffer, so the caller must not use them afterwards.
+   */
   constructor(
-    readonly modelPath: string,
+    bytes: ModelBytes,
     options: ort.InferenceSession.SessionOptions,
-    private readonly label = modelPath,
+    private readonly label = bytes.path,
   ) {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { ortPath, modelPath, options } });
+    const [model, opts] = sessionArgs(bytes, options);
+    this.worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: { ortPath, model, options: opts },
+      transferList: ownedBuffers([model, ...bytes.externalData.map((e) => e.data)]),
+    });
     this.ready = new Promise<void>((resolve, reject) => {
       const onMessage = (m: WorkerReply) => {
         if (m.kind === 'ready') resolve();

@@ -1,7 +1,12 @@
 import type { InstalledModel } from '../contract/models.js';
 import type { TensorMapJson } from '../contract/tensors.js';
-import { AirlockError } from '../errors.js';
-import { configKey, DEFAULT_CONFIG, sessionOptions, type SessionConfig } from '../inference/engine.js';
+import {
+  configKey,
+  DEFAULT_CONFIG,
+  installedGraph,
+  sessionOptions,
+  type SessionConfig,
+} from '../inference/engine.js';
 import type { ModelStore } from '../store/model-store.js';
 import { DEFAULT_BATCHING, DynamicBatcher, type BatchedOutcome, type BatchingOptions } from './batcher.js';
 import { ModelWorker } from './model-worker.js';
@@ -19,8 +24,8 @@ export interface PooledRunOptions {
 
 /**
  * One worker thread (holding the onnxruntime session) and one dynamic batcher per model graph,
- * session config and batching setting. The graph's file is re-hashed against its signed digest
- * before the worker first opens it. Least recently used entries are closed beyond `maxWorkers`.
+ * session config and batching setting. The graph's file and its external data files are read and
+ * hashed against their signed digests, and the worker opens its session from those very bytes. Least recently used entries are closed beyond `maxWorkers`.
  */
 export class BatchingPool {
   private readonly entries = new Map<string, Promise<Entry>>();
@@ -35,21 +40,9 @@ export class BatchingPool {
     config: SessionConfig,
     batching: BatchingOptions,
   ): Promise<Entry> {
-    const file = model.files.find((f) => f.path === model.card.model);
-    if (!file)
-      throw new AirlockError(
-        'MODEL_TAMPERED',
-        `${model.name}@${model.version} has no model file recorded; re-import its bundle.`,
-      );
-    if (!(await this.store.check(file.sha256))) {
-      throw new AirlockError(
-        'MODEL_TAMPERED',
-        `The installed file of ${model.name}@${model.version} no longer matches its signed digest: it was changed on disk after install. It will not run; re-import the bundle from the original medium.`,
-        { details: { sha256: file.sha256 } },
-      );
-    }
+    const bytes = await installedGraph(this.store, model);
     const worker = new ModelWorker(
-      this.store.blobPath(file.sha256),
+      bytes,
       sessionOptions(config),
       `${model.name}@${model.version} (${model.card.model})`,
     );

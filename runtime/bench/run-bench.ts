@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import type { Actor, AuditLog } from '../audit/audit-log.js';
 import type { BenchReport } from '../contract/bench.js';
@@ -9,6 +8,8 @@ import type { z } from 'zod';
 import { AirlockError, toErrorInfo } from '../errors.js';
 import type { HardwareStore } from '../hardware/hardware-store.js';
 import type { MachineFacts } from '../hardware/probe.js';
+import { installedGraph } from '../inference/engine.js';
+import { readVerified, type ModelBytes } from '../inference/model-bytes.js';
 import { toFeeds } from '../inference/tensors.js';
 import { tensorsFromFile } from '../run/input-file.js';
 import type { ModelRunner } from '../run/runner.js';
@@ -26,7 +27,7 @@ export type BenchRequest = z.output<typeof benchRunRequestSchema>;
 /** What a benchmark run uses. */
 export interface BenchServices {
   readonly runner: Pick<ModelRunner, 'admitted'>;
-  readonly store: Pick<ModelStore, 'check' | 'blobPath'>;
+  readonly store: Pick<ModelStore, 'read'>;
   readonly hardware: Pick<HardwareStore, 'get'>;
   readonly benchResults: Pick<BenchStore, 'save'>;
   readonly tuned: Pick<TunedStore, 'saveFrom'>;
@@ -35,19 +36,13 @@ export interface BenchServices {
   readonly now: () => Date;
 }
 
-/** The model file of an installed model, checked against its signed digest before it is benchmarked. */
-export async function checkedModelFile(
-  store: BenchServices['store'],
-  model: InstalledModel,
-): Promise<string> {
-  const file = model.files.find((f) => f.path === model.card.model);
-  if (!file || !(await store.check(file.sha256))) {
-    throw new AirlockError(
-      'MODEL_TAMPERED',
-      `The installed file of ${model.name}@${model.version} no longer matches its signed digest. It will not be benchmarked or run; re-import the bundle from the original medium.`,
-    );
-  }
-  return store.blobPath(file.sha256);
+/**
+ * The graph of an installed model as it is benchmarked: its bytes and its external data files',
+ * checked against their signed digests (MODEL_TAMPERED otherwise). Every trial session opens
+ * these bytes.
+ */
+export function checkedModel(store: BenchServices['store'], model: InstalledModel): Promise<ModelBytes> {
+  return installedGraph(store, model);
 }
 
 /**
@@ -66,7 +61,19 @@ export async function sampleFeeds(
       'INPUT_INVALID',
       `The sample input ${path} of ${model.name}@${model.version} is listed in the card but not in the bundle. Ask the publisher for a corrected bundle.`,
     );
-  const bytes = await readFile(store.blobPath(file.sha256));
+  // Read once and hashed against its signed digest, like every installed file that is used.
+  const bytes = Buffer.from(
+    await readVerified(
+      file,
+      (f) => store.read(f.sha256),
+      (f) =>
+        new AirlockError(
+          'MODEL_TAMPERED',
+          `The sample input ${f.path} of ${model.name}@${model.version} no longer matches its signed digest; re-import the bundle from the original medium.`,
+          { details: { sha256: f.sha256, file: f.path } },
+        ),
+    ),
+  );
   return toFeeds(
     model.card.inputs,
     tensorsFromFile(bytes, path, model.card.inputs, `${model.name}@${model.version}`),
@@ -101,7 +108,7 @@ export async function runBench(
       );
     }
   }
-  const modelPath = await checkedModelFile(services.store, model);
+  const graph = await checkedModel(services.store, model);
   const machine = await services.machine();
   const profile = services.hardware.get(machine.fingerprint);
   const providers =
@@ -122,7 +129,7 @@ export async function runBench(
   let result: Awaited<ReturnType<typeof benchmark>>;
   try {
     result = await benchmark({
-      modelPath,
+      model: graph,
       specs: model.card.inputs,
       scenario: req.scenario,
       quick: req.quick,

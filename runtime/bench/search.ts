@@ -1,8 +1,9 @@
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import type { TensorSpec } from '../contract/card.js';
 import { GRAPH_OPTIMIZATION_LEVELS, type BenchConfig, type Scenario, type Trial } from '../contract/bench.js';
 import { AirlockError, toErrorInfo } from '../errors.js';
 import { sessionOptions, toSessionConfig } from '../inference/engine.js';
+import { openSession, type ModelBytes } from '../inference/model-bytes.js';
 import { configId, describeConfig } from '../tuning/choose.js';
 import { feedsFor, hasSymbolicBatch } from './inputs.js';
 import { RssSampler } from './stats.js';
@@ -18,7 +19,8 @@ import {
 } from './trial.js';
 
 export interface BenchmarkOptions {
-  readonly modelPath: string;
+  /** The graph's verified bytes (and its external data files'): every trial session opens these. */
+  readonly model: ModelBytes;
   readonly specs: readonly TensorSpec[];
   readonly scenario: Scenario;
   readonly quick: boolean;
@@ -125,7 +127,7 @@ export async function benchmark(
     const t0 = performance.now();
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(options.modelPath, sessionOptions(toSessionConfig(config)));
+      session = await openSession(options.model, sessionOptions(toSessionConfig(config)));
     } catch (cause) {
       rss.stop();
       const error = new AirlockError(
@@ -221,7 +223,7 @@ export async function benchmark(
 
   // Untimed: the first session of a process pays one-off costs (onnxruntime's thread pools, the
   // JIT of this loop) that would otherwise be charged to whichever trial runs first: the defaults.
-  await warmProcess(options.modelPath, feeds(1), options.signal, what);
+  await warmProcess(options.model, feeds(1), options.signal, what);
   // Stage 1: defaults, per provider.
   let best: Trial | null = null;
   for (const p of providers)
@@ -303,14 +305,14 @@ export async function benchmark(
 }
 
 async function warmProcess(
-  modelPath: string,
+  model: ModelBytes,
   feeds: Record<string, ort.Tensor>,
   signal: AbortSignal | undefined,
   what: string,
 ): Promise<void> {
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(modelPath, sessionOptions({ executionProvider: 'cpu' }));
+    session = await openSession(model, sessionOptions({ executionProvider: 'cpu' }));
   } catch {
     return; // the trials report why
   }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { feedsFor } from './inputs.js';
@@ -87,7 +88,7 @@ describe('search space', () => {
   it('runs the staged search (full) and records a failing provider instead of stopping', async () => {
     const seen: string[] = [];
     const { trials, shapes } = await benchmark({
-      modelPath: CLASSIFIER,
+      model: { path: 'classifier.onnx', model: readFileSync(CLASSIFIER), externalData: [] },
       specs,
       scenario: 'offline',
       quick: false,
@@ -142,7 +143,7 @@ describe('search space', () => {
 
   it('Server scenario measures the defaults and the best at one target rate against a bound', async () => {
     const { trials } = await benchmark({
-      modelPath: CLASSIFIER,
+      model: { path: 'classifier.onnx', model: readFileSync(CLASSIFIER), externalData: [] },
       specs,
       scenario: 'server',
       quick: true,

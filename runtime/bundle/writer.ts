@@ -9,6 +9,7 @@ import { AirlockError } from '../errors.js';
 import { IN_TOTO_PAYLOAD_TYPE, signEnvelope, type Envelope } from '../crypto/dsse.js';
 import { parsePrivateKey } from '../crypto/keys.js';
 import { createPublicKey } from 'node:crypto';
+import { readGraph } from '../inference/model-bytes.js';
 import { readModelIo } from '../inference/model-io.js';
 import { sha256File } from '../util/hash.js';
 import { z } from 'zod';
@@ -96,7 +97,6 @@ export async function createBundle(
   options: CreateBundleOptions,
 ): Promise<{ path: string; card: ModelCard; statement: Statement }> {
   const now = options.now ?? new Date();
-  const io = await readModelIo(options.model);
   let fromFile: Record<string, unknown> = {};
   if (options.card) {
     try {
@@ -118,12 +118,36 @@ export async function createBundle(
         `Two payload files would be named "${name}" in the bundle; rename one.`,
       );
     }
-    const { sha256, size } = await sha256File(file);
-    files.push({ name, file, size, sha256 });
+    let hashed;
+    try {
+      hashed = await sha256File(file);
+    } catch (cause) {
+      if (cause instanceof AirlockError) throw cause;
+      throw new AirlockError('NOT_FOUND', `${file} (for "${name}" in the bundle) cannot be read.`, {
+        cause,
+      });
+    }
+    files.push({ name, file, size: hashed.size, sha256: hashed.sha256 });
   };
   await add('model.onnx', options.model);
   if (options.labels) await add('labels.txt', options.labels);
   for (const [name, file] of Object.entries(options.extraFiles ?? {})) await add(name, file);
+  // Inputs and outputs come from the graph opened as Airlock will open it: its bytes and the
+  // external data files it names, which must be payload files of this bundle (--file NAME=PATH
+  // with the name the graph uses); nothing is picked up from beside the model by itself.
+  const bundleFiles = files.map((f) => ({ path: f.name, size: f.size, sha256: f.sha256 }));
+  const io = await readModelIo(
+    await readGraph(
+      'model.onnx',
+      bundleFiles,
+      (f) => readFile(files.find((p) => p.name === f.path)!.file),
+      (f) =>
+        new AirlockError(
+          'USAGE',
+          `${f.path} changed while the bundle was being made; run the command again.`,
+        ),
+    ),
+  );
 
   const cardInput: ModelCardInput = {
     license: 'proprietary',

@@ -48,6 +48,7 @@ export const ERROR_CODES = [
   'CARD_INVALID',
   'MODEL_INVALID',
   'MODEL_IO_MISMATCH',
+  'MODEL_EXTERNAL_DATA',
   // policy at import
   'BUNDLE_EXPIRED',
   'ROLLBACK',

@@ -13,6 +13,7 @@ import type { ProgressEvent } from '../contract/channel.js';
 import type { ImportItem, ImportReport } from '../contract/models.js';
 import type { Envelope } from '../crypto/dsse.js';
 import { AirlockError, toErrorInfo } from '../errors.js';
+import { readGraph } from '../inference/model-bytes.js';
 import { compareIo, readModelIo } from '../inference/model-io.js';
 import type { PolicyStore } from '../policy/policy-store.js';
 import type { ModelRegistry } from '../store/model-registry.js';
@@ -98,12 +99,38 @@ export async function verifyIntoStaging(
       },
     });
     const card = parseCard(read.statement, read.files);
-    compareIo(card, await readModelIo(staging.fileFor(card.model)));
+    // Every graph the card names (the model, each pipeline stage) is opened from its staged bytes
+    // and the external data files it names, exactly as a run opens it from the store.
+    for (const graph of graphsOf(card)) {
+      const bytes = await readGraph(
+        graph,
+        read.files,
+        (f) => staging.read(f.path),
+        (f) =>
+          new AirlockError(
+            'DIGEST_MISMATCH',
+            `The staged copy of ${f.path} no longer matches its signed digest: the local staging folder was changed during the import. Nothing was installed; check who can write to the data directory.`,
+            { details: { file: f.path } },
+          ),
+      );
+      const io = await readModelIo(bytes);
+      if (graph === card.model) compareIo(card, io);
+    }
     return { read, card, staging };
   } catch (error) {
     await staging.discard();
     throw error;
   }
+}
+
+/** The ONNX graphs a card names: its model and the model of each pipeline stage. */
+function graphsOf(card: ModelCard): string[] {
+  const stages = card.pipeline
+    ? [card.pipeline.detect, card.pipeline.classify, card.pipeline.recognize].flatMap((s) =>
+        s ? [s.model] : [],
+      )
+    : [];
+  return [...new Set([card.model, ...stages])];
 }
 
 /** The whole admission verdict on a verified bundle (throws the refusal). */

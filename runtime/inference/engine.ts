@@ -1,8 +1,9 @@
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import type { InstalledModel } from '../contract/models.js';
 import type { TensorMapJson } from '../contract/tensors.js';
 import { AirlockError } from '../errors.js';
 import type { ModelStore } from '../store/model-store.js';
+import { openSession, readGraph, type ModelBytes } from './model-bytes.js';
 import { digestTensors, fromOrt, toFeeds } from './tensors.js';
 
 /** How a session is opened: the search space the benchmark explores. */
@@ -67,9 +68,40 @@ interface CachedSession {
 }
 
 /**
+ * The installed bytes of one graph of a model (its card's model, or a pipeline stage's) and of the
+ * external data files it names, read from the store and hashed against their signed digests: a
+ * file changed, replaced or removed after install is MODEL_TAMPERED. A session is opened from
+ * exactly these bytes, so nothing on disk can change between the check and the load.
+ */
+export async function installedGraph(
+  store: Pick<ModelStore, 'read'>,
+  model: InstalledModel,
+  graph: string = model.card.model,
+): Promise<ModelBytes> {
+  if (!model.files.some((f) => f.path === graph))
+    throw new AirlockError(
+      'MODEL_TAMPERED',
+      `${model.name}@${model.version} has no file ${JSON.stringify(graph)} recorded; re-import its bundle.`,
+      { details: { file: graph } },
+    );
+  return readGraph(
+    graph,
+    model.files,
+    (f) => store.read(f.sha256),
+    (f) =>
+      new AirlockError(
+        'MODEL_TAMPERED',
+        `The installed file ${f.path} of ${model.name}@${model.version} no longer matches its signed digest: it was changed on disk after install. It will not run; re-import the bundle from the original medium and check who had access to the data directory.`,
+        { details: { sha256: f.sha256, file: f.path } },
+      ),
+  );
+}
+
+/**
  * Runs installed models through onnxruntime-node with a session cache (keyed by model, version and
- * session config, least recently used first out). A model's file is re-hashed the first time it is
- * loaded, so a blob changed on disk after install is refused rather than run.
+ * session config, least recently used first out). A model's files are read and re-hashed when its
+ * session is opened, and the session is opened from those very bytes, so a blob changed on disk
+ * after install is refused rather than run.
  */
 export class InferenceEngine {
   private readonly sessions = new Map<string, Promise<CachedSession>>();
@@ -78,16 +110,6 @@ export class InferenceEngine {
     private readonly store: ModelStore,
     private readonly maxSessions = 8,
   ) {}
-
-  private modelBlob(model: InstalledModel): string {
-    const file = model.files.find((f) => f.path === model.card.model);
-    if (!file)
-      throw new AirlockError(
-        'MODEL_TAMPERED',
-        `${model.name}@${model.version} has no model file recorded; re-import its bundle.`,
-      );
-    return file.sha256;
-  }
 
   async session(model: InstalledModel, config: SessionConfig = DEFAULT_CONFIG): Promise<CachedSession> {
     const key = `${model.bundleSha256}|${configKey(config)}`;
@@ -111,16 +133,9 @@ export class InferenceEngine {
   }
 
   private async load(model: InstalledModel, config: SessionConfig): Promise<CachedSession> {
-    const sha256 = this.modelBlob(model);
-    if (!(await this.store.check(sha256))) {
-      throw new AirlockError(
-        'MODEL_TAMPERED',
-        `The installed file of ${model.name}@${model.version} no longer matches its signed digest: it was changed on disk after install. It will not run; re-import the bundle from the original medium and check who had access to the data directory.`,
-        { details: { sha256 } },
-      );
-    }
+    const bytes = await installedGraph(this.store, model);
     try {
-      const session = await ort.InferenceSession.create(this.store.blobPath(sha256), sessionOptions(config));
+      const session = await openSession(bytes, sessionOptions(config));
       return { session, provider: config.executionProvider };
     } catch (cause) {
       throw new AirlockError(

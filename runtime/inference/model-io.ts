@@ -1,6 +1,7 @@
-import * as ort from 'onnxruntime-node';
+import type * as ort from 'onnxruntime-node';
 import { ELEMENT_TYPES, type ElementType, type TensorSpec } from '../contract/card.js';
 import { AirlockError } from '../errors.js';
+import { openSession, type ModelBytes } from './model-bytes.js';
 
 export interface ModelIo {
   readonly inputs: TensorSpec[];
@@ -36,11 +37,14 @@ export function sessionIo(session: ort.InferenceSession): ModelIo {
   };
 }
 
-/** Loads the graph in onnxruntime (CPU, no optimisation work) and reads its inputs and outputs. */
-export async function readModelIo(modelPath: string): Promise<ModelIo> {
+/**
+ * Loads a graph's verified bytes in onnxruntime (CPU, no optimisation work), exactly as a run will
+ * open them, and reads its inputs and outputs.
+ */
+export async function readModelIo(model: ModelBytes): Promise<ModelIo> {
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(modelPath, {
+    session = await openSession(model, {
       graphOptimizationLevel: 'disabled',
       executionProviders: ['cpu'],
     });

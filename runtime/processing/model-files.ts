@@ -1,6 +1,6 @@
-import { readFile } from 'node:fs/promises';
 import type { InstalledModel } from '../contract/models.js';
 import { AirlockError } from '../errors.js';
+import { readVerified } from '../inference/model-bytes.js';
 import type { ModelStore } from '../store/model-store.js';
 import { parseLabels } from './postprocess.js';
 
@@ -20,10 +20,10 @@ export function payloadBlob(model: InstalledModel, path: string): string {
 
 /**
  * Labels (or a CTC dictionary) of an installed model, read once from the content-addressed store
- * and checked against their signed digest the first time.
+ * and checked against their signed digest: the bytes parsed are the bytes hashed.
  */
 export async function modelLabels(
-  store: ModelStore,
+  store: Pick<ModelStore, 'read'>,
   model: InstalledModel,
   path = model.card.labels,
 ): Promise<string[] | null> {
@@ -31,15 +31,19 @@ export async function modelLabels(
   const sha256 = payloadBlob(model, path);
   let entry = labelCache.get(sha256);
   if (!entry) {
+    const file = model.files.find((f) => f.sha256 === sha256)!;
     entry = (async () => {
-      if (!(await store.check(sha256))) {
-        throw new AirlockError(
-          'MODEL_TAMPERED',
-          `The labels file of ${model.name}@${model.version} no longer matches its signed digest; re-import the bundle from the original medium.`,
-          { details: { sha256 } },
-        );
-      }
-      return parseLabels(await readFile(store.blobPath(sha256), 'utf8'));
+      const bytes = await readVerified(
+        file,
+        (f) => store.read(f.sha256),
+        () =>
+          new AirlockError(
+            'MODEL_TAMPERED',
+            `The labels file of ${model.name}@${model.version} no longer matches its signed digest; re-import the bundle from the original medium.`,
+            { details: { sha256 } },
+          ),
+      );
+      return parseLabels(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
     })();
     labelCache.set(sha256, entry);
     entry.catch(() => labelCache.delete(sha256));

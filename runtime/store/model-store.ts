@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { constants, createWriteStream, type WriteStream } from 'node:fs';
 import {
   closeSync,
   existsSync,
@@ -10,7 +10,7 @@ import {
   renameSync,
   rmSync,
 } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Db } from '../db/database.js';
 import type { DataPaths } from '../paths.js';
@@ -34,6 +34,12 @@ export class Staging {
     const file = this.files.get(path);
     if (!file) throw new Error(`nothing staged for ${path}`);
     return file;
+  }
+
+  /** The staged bytes of a payload file (null when nothing was staged for it). */
+  async read(path: string): Promise<Buffer | null> {
+    const file = this.files.get(path);
+    return file ? readRegularFile(file) : null;
   }
 
   async discard(): Promise<void> {
@@ -74,6 +80,15 @@ export class ModelStore {
       if (!existsSync(target)) renameSync(staging.fileFor(f.path), target);
     }
     syncDirSync(this.paths.blobs);
+  }
+
+  /**
+   * A blob's bytes, read once from a regular file (a link or a FIFO in its place is not
+   * followed): null when it is missing or unreadable. The caller hashes these very bytes against
+   * the signed digest and hands the same bytes on, so nothing can change between check and use.
+   */
+  async read(sha256: string): Promise<Buffer | null> {
+    return readRegularFile(this.blobPath(sha256));
   }
 
   /** Re-hashes a blob (before a model is loaded): true when it still holds what was installed. */
@@ -117,6 +132,25 @@ export class ModelStore {
       })
       .immediate();
     return { staging, blobs };
+  }
+}
+
+/** The bytes of a regular file, not following a final symbolic link; null when that is not what is there. */
+async function readRegularFile(path: string): Promise<Buffer | null> {
+  let fh;
+  try {
+    fh = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
+  } catch {
+    return null;
+  }
+  try {
+    const info = await fh.stat();
+    if (!info.isFile()) return null;
+    return await fh.readFile();
+  } catch {
+    return null;
+  } finally {
+    await fh.close();
   }
 }
 
