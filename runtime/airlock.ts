@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { AdmissionGate } from './admission/gate.js';
 import { AuditLog } from './audit/audit-log.js';
 import { AuditSettingsStore } from './audit/audit-settings.js';
@@ -12,13 +11,13 @@ import { BatchingPool } from './batching/pool.js';
 import { BenchStore } from './bench/bench-store.js';
 import { DEFAULT_LIMITS, type BundleLimits } from './bundle/limits.js';
 import type { InstalledModel } from './contract/models.js';
+import { secureDatabaseFiles, secureDataDir } from './db/data-dir.js';
 import { openDatabase, type Db } from './db/database.js';
-import { AirlockError } from './errors.js';
 import { currentMachine, HardwareStore } from './hardware/hardware-store.js';
 import { InferenceEngine } from './inference/engine.js';
 import { JobRunner } from './jobs/job-runner.js';
 import { JobStore } from './jobs/job-store.js';
-import { dataPaths, type DataPaths } from './paths.js';
+import type { DataPaths } from './paths.js';
 import { PolicyStore } from './policy/policy-store.js';
 import { recheckInstalled, recheckNeeded } from './policy/recheck.js';
 import { ModelRunner } from './run/runner.js';
@@ -144,38 +143,29 @@ export class Airlock {
   }
 
   /**
-   * Opens (creating if needed) a data directory: refuses a database rolled back to an older copy,
-   * cleans up after any interrupted import, and re-checks installed models against the
-   * revocations in force.
+   * Opens (creating if needed) a data directory: checks it and its entries (no links, owned by
+   * this account, writable by nobody else; DATA_DIR_UNSAFE) and makes its secrets private, then
+   * refuses a database rolled back to an older copy, cleans up after any interrupted import, and
+   * re-checks installed models against the revocations in force.
    */
   static open(options: AirlockOptions): Airlock {
-    const paths = dataPaths(options.dataDir);
-    try {
-      mkdirSync(paths.root, { recursive: true, mode: 0o700 });
-      mkdirSync(paths.blobs, { recursive: true });
-      mkdirSync(paths.staging, { recursive: true });
-    } catch (cause) {
-      throw new AirlockError(
-        'DATA_DIR_INVALID',
-        `Cannot create the data directory ${paths.root}: ${(cause as Error).message}. Choose another with --data-dir or AIRLOCK_HOME.`,
-        { cause },
-      );
-    }
+    const paths = secureDataDir(options.dataDir);
     const db = openDatabase(
       paths.database,
       options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs },
     );
-    const airlock = new Airlock(options, db, paths);
     try {
+      secureDatabaseFiles(paths);
+      const airlock = new Airlock(options, db, paths);
       // The installation key on first start; refuses a database rolled back to an older copy.
       airlock.integrity.start();
       airlock.store.recover();
       airlock.recheckAtStart();
+      return airlock;
     } catch (error) {
       db.close();
       throw error;
     }
-    return airlock;
   }
 
   /**

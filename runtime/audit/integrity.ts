@@ -223,7 +223,7 @@ export class AuditIntegrity {
 
   writeFile(cp: SignedCheckpoint): void {
     mkdirSync(this.paths.keys, { recursive: true, mode: 0o700 });
-    writeFileDurable(this.checkpointFile, JSON.stringify(cp, null, 2) + '\n');
+    writeFileDurable(this.checkpointFile, JSON.stringify(cp, null, 2) + '\n', 0o600);
     // The database remembers that the file exists, so that its disappearance is noticed.
     if (this.auditSettings.value(FILE_WRITTEN) === null) {
       this.db.prepare("INSERT OR IGNORE INTO settings (key, value) VALUES (?, '1')").run(FILE_WRITTEN);

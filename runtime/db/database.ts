@@ -1,3 +1,4 @@
+import { closeSync, constants, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { AirlockError } from '../errors.js';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
@@ -16,10 +17,15 @@ export interface OpenDatabaseOptions {
  * Opens (creating if needed) the Airlock database: WAL, durable commits (synchronous=FULL, so an
  * acknowledged audit event survives a crash or power cut), foreign keys, a busy timeout, then the
  * numbered migrations in one transaction. A database written by a newer Airlock is refused.
+ *
+ * better-sqlite3 cannot pass SQLITE_OPEN_NOFOLLOW (nor URI filenames), so the caller checks the
+ * file with lstat first (runtime/db/data-dir.ts); a new database file is made here, mode 0600,
+ * without following a link (O_EXCL), and SQLite gives its -wal and -shm files the same mode.
  */
 export function openDatabase(file: string, options: OpenDatabaseOptions = {}): Db {
   let db: Db;
   try {
+    if (!options.readonly) createPrivate(file);
     db = new Database(file, {
       readonly: options.readonly ?? false,
       fileMustExist: options.readonly ?? false,
@@ -53,6 +59,21 @@ export function openDatabase(file: string, options: OpenDatabaseOptions = {}): D
     throw new AirlockError('DB_CORRUPT', `Cannot use the database ${file}: ${(error as Error).message}.`, {
       cause: error,
     });
+  }
+}
+
+/** A database file that does not exist yet is made empty with mode 0600 (SQLite takes it as new). */
+function createPrivate(file: string): void {
+  try {
+    closeSync(
+      openSync(
+        file,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0),
+        0o600,
+      ),
+    );
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
 }
 

@@ -58,7 +58,7 @@ export class ModelStore {
 
   async newStaging(): Promise<Staging> {
     const dir = join(this.paths.staging, `${process.pid}-${randomUUID()}`);
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: 0o700 });
     return new Staging(dir);
   }
 
@@ -68,7 +68,7 @@ export class ModelStore {
    * against `recover` in other processes. Idempotent: an existing blob is kept.
    */
   commitSync(staging: Staging, files: readonly { path: string; sha256: string }[]): void {
-    mkdirSync(this.paths.blobs, { recursive: true });
+    mkdirSync(this.paths.blobs, { recursive: true, mode: 0o700 });
     for (const f of files) {
       const target = this.blobPath(f.sha256);
       if (!existsSync(target)) renameSync(staging.fileFor(f.path), target);
@@ -91,8 +91,8 @@ export class ModelStore {
    * database write lock so it never races a live import in another process.
    */
   recover(): { staging: number; blobs: number } {
-    mkdirSync(this.paths.staging, { recursive: true });
-    mkdirSync(this.paths.blobs, { recursive: true });
+    mkdirSync(this.paths.staging, { recursive: true, mode: 0o700 });
+    mkdirSync(this.paths.blobs, { recursive: true, mode: 0o700 });
     let staging = 0;
     for (const name of readdirSync(this.paths.staging)) {
       const pid = Number(name.split('-')[0]);
