@@ -1,11 +1,12 @@
 import { sign, verify, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckpointBody, InclusionProof, SignedCheckpoint } from '../contract/audit.js';
 import type { Db } from '../db/database.js';
 import { AirlockError } from '../errors.js';
 import type { DataPaths } from '../paths.js';
 import { canonicalJson } from '../util/canonical-json.js';
+import { isAlive } from '../util/pid.js';
 import { archiveAnchor, GENESIS_HASH, type AuditLog } from './audit-log.js';
 import type { AuditSettingsStore } from './audit-settings.js';
 import {
@@ -19,6 +20,8 @@ import { inclusionPath, leafHash, MerkleFrontier, rootFromPath } from './merkle.
 /** The latest signed checkpoint, kept outside the database to detect a rolled-back database file. */
 export const CHECKPOINT_FILE = 'audit-checkpoint.json';
 const FILE_WRITTEN = 'audit.checkpointFile.written';
+/** The temporary name writeFileDurable gives the checkpoint file: `<file>.tmp-<pid>`. */
+const CHECKPOINT_TEMP = /^audit-checkpoint\.json\.tmp-([0-9]{1,10})$/;
 
 interface CheckpointRow {
   tree_size: number;
@@ -64,12 +67,20 @@ export class AuditIntegrity {
     return join(this.paths.keys, CHECKPOINT_FILE);
   }
 
-  /** At every start: the key (made on first start), the rollback check, and the checkpoint hook. */
+  /**
+   * At every start, after the caller is authenticated: the key (made on first start), the
+   * rollback check, and the checkpoint hook.
+   */
   start(): void {
-    // A temporary file left by a process killed while writing a checkpoint file.
+    // A temporary file left by a process killed while writing a checkpoint file: only a regular
+    // file of the name writeFileDurable gives, of a process that is gone; never a link.
     if (existsSync(this.paths.keys)) {
-      for (const name of readdirSync(this.paths.keys))
-        if (name.startsWith(`${CHECKPOINT_FILE}.tmp-`)) rmSync(join(this.paths.keys, name), { force: true });
+      for (const name of readdirSync(this.paths.keys)) {
+        const pid = Number(CHECKPOINT_TEMP.exec(name)?.[1] ?? 0);
+        if (pid === 0 || pid === process.pid || isAlive(pid)) continue;
+        const path = join(this.paths.keys, name);
+        if (lstatSync(path, { throwIfNoEntry: false })?.isFile()) rmSync(path, { force: true });
+      }
     }
     this.key();
     this.checkRollback();

@@ -3,7 +3,8 @@
  * and every entry Airlock uses (database, -wal, -shm, keys, store, store/sha256, staging, ...)
  * that is a link, belongs to another account or can be written by others is refused with
  * DATA_DIR_UNSAFE, and nothing changes, neither in it nor where its links point. Secrets that
- * others could read are made private on every open.
+ * others could read are made private on every open. Recovery deletes only what it made, never
+ * through a link.
  */
 import { execFileSync } from 'node:child_process';
 import {
@@ -25,7 +26,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Airlock } from '../../runtime/airlock.js';
 import { main } from '../../runtime/cli/main.js';
 import type { ErrorCode } from '../../runtime/contract/errors.js';
-import { copyDataDir, diskState, isRoot, makeDataDir } from './data-dir-helpers.js';
+import {
+  copyDataDir,
+  diskState,
+  isRoot,
+  makeDataDir,
+  ORPHAN_BLOB,
+  STALE_CHECKPOINT_TEMP,
+  STALE_STAGING,
+} from './data-dir-helpers.js';
 
 let root: string;
 let template: string;
@@ -302,5 +311,73 @@ describe('modes are made private on every open (item 9)', () => {
     }
     // And it opens again: nothing it made is refused.
     await Airlock.open({ dataDir: dir }).close();
+  });
+});
+
+describe('recovery deletes only what it made, never through a link (item 1)', () => {
+  it('removes a stale staging folder, an unreferenced blob and a stale checkpoint temp file', async () => {
+    const dir = fresh();
+    const airlock = Airlock.open({ dataDir: dir });
+    await airlock.close();
+    for (const leftover of [STALE_STAGING, ORPHAN_BLOB, STALE_CHECKPOINT_TEMP])
+      expect(existsSync(join(dir, leftover)), leftover).toBe(false);
+  });
+
+  it('a link in staging named like a stale staging folder is neither followed nor removed', async () => {
+    const dir = fresh();
+    const victim = fresh();
+    const link = join(dir, 'staging', '2000000001-00000000-0000-4000-8000-000000000001');
+    symlinkSync(victim, link);
+    const before = diskState(victim);
+    await Airlock.open({ dataDir: dir }).close();
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(diskState(victim)).toEqual(before);
+    expect(existsSync(join(dir, STALE_STAGING))).toBe(false);
+  });
+
+  it('a link in store/sha256 named like an unreferenced blob is neither followed nor removed', async () => {
+    const dir = fresh();
+    const victim = fresh();
+    const link = join(dir, 'store', 'sha256', 'b'.repeat(64));
+    symlinkSync(join(victim, 'airlock.db'), link);
+    const before = diskState(victim);
+    await Airlock.open({ dataDir: dir }).close();
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(diskState(victim)).toEqual(before);
+    expect(existsSync(join(dir, ORPHAN_BLOB))).toBe(false);
+  });
+
+  it('a folder named like a blob does not stop the start (it used to: EISDIR) and is left alone', async () => {
+    const dir = fresh();
+    const folder = join(dir, 'store', 'sha256', 'c'.repeat(64));
+    mkdirSync(folder, { mode: 0o700 });
+    writeFileSync(join(folder, 'inside'), 'x');
+    await Airlock.open({ dataDir: dir }).close();
+    expect(existsSync(join(folder, 'inside'))).toBe(true);
+  });
+
+  it('names it did not make are left alone (staging/notes.txt, store/sha256/README, a staging folder without a pid)', async () => {
+    const dir = fresh();
+    const kept = ['staging/notes.txt', 'store/sha256/README', 'staging/backup'];
+    writeFileSync(join(dir, kept[0]!), 'x');
+    writeFileSync(join(dir, kept[1]!), 'x');
+    mkdirSync(join(dir, kept[2]!), { mode: 0o700 });
+    await Airlock.open({ dataDir: dir }).close();
+    for (const k of kept) expect(existsSync(join(dir, k)), k).toBe(true);
+  });
+
+  it('a checkpoint temp file that is a link is neither followed nor removed; one of a live process is kept', async () => {
+    const dir = fresh();
+    const victim = fresh();
+    const link = join(dir, 'keys', 'audit-checkpoint.json.tmp-2000000001');
+    symlinkSync(join(victim, 'keys', 'installation.key'), link);
+    const live = join(dir, 'keys', 'audit-checkpoint.json.tmp-1');
+    writeFileSync(live, '{"being written by pid 1":', { mode: 0o600 });
+    const before = diskState(victim);
+    await Airlock.open({ dataDir: dir }).close();
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(existsSync(live)).toBe(true);
+    expect(diskState(victim)).toEqual(before);
+    expect(existsSync(join(dir, STALE_CHECKPOINT_TEMP))).toBe(false);
   });
 });
