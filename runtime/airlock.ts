@@ -35,6 +35,17 @@ export interface AirlockOptions {
   /** Allowance for clocks that disagree when checking a bundle's expiry. */
   readonly clockSkewMs?: number;
   readonly busyTimeoutMs?: number;
+  /**
+   * Opened through sudo on behalf of another person: the folders above the data directory must be
+   * safe as well (runtime/db/data-dir.ts), and it is used through its real path.
+   */
+  readonly deputy?: boolean;
+  /**
+   * Who is calling, asked after the database is open and before anything at start changes or
+   * deletes a file (the installation key, checkpoint temp files, recovery, the revocation
+   * re-check). Throwing (AUTH_FAILED) closes the database with the start-up left undone.
+   */
+  readonly authenticate?: (airlock: Airlock) => void;
 }
 
 /**
@@ -143,13 +154,15 @@ export class Airlock {
   }
 
   /**
-   * Opens (creating if needed) a data directory: checks it and its entries (no links, owned by
-   * this account, writable by nobody else; DATA_DIR_UNSAFE) and makes its secrets private, then
-   * refuses a database rolled back to an older copy, cleans up after any interrupted import, and
-   * re-checks installed models against the revocations in force.
+   * Opens (creating if needed) a data directory. First only what is needed to know who calls:
+   * the directory and its entries are checked (no links, owned by this account, writable by
+   * nobody else; DATA_DIR_UNSAFE) and made private, and the database is opened and migrated.
+   * Then `authenticate`, if given. Only then the start-up that changes files: the installation
+   * key on first start, the refusal of a database rolled back to an older copy, the clean-up after
+   * an interrupted import, the revocation re-check of installed models.
    */
   static open(options: AirlockOptions): Airlock {
-    const paths = secureDataDir(options.dataDir);
+    const paths = secureDataDir(options.dataDir, { deputy: options.deputy ?? false });
     const db = openDatabase(
       paths.database,
       options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs },
@@ -157,15 +170,21 @@ export class Airlock {
     try {
       secureDatabaseFiles(paths);
       const airlock = new Airlock(options, db, paths);
-      // The installation key on first start; refuses a database rolled back to an older copy.
-      airlock.integrity.start();
-      airlock.store.recover();
-      airlock.recheckAtStart();
+      options.authenticate?.(airlock);
+      airlock.start();
       return airlock;
     } catch (error) {
       db.close();
       throw error;
     }
+  }
+
+  /** The start-up that writes and deletes: after the caller is known (see `open`). */
+  private start(): void {
+    // The installation key on first start; refuses a database rolled back to an older copy.
+    this.integrity.start();
+    this.store.recover();
+    this.recheckAtStart();
   }
 
   /**

@@ -10,13 +10,24 @@ export function resolveDataDir(
   flag: string | undefined,
   env: NodeJS.ProcessEnv = process.env,
   platform: NodeJS.Platform = process.platform,
-  home: string = homedir(),
+  homeDir: string | (() => string) = homedir,
 ): string {
   if (flag) return resolve(flag);
   if (env['AIRLOCK_HOME']) return resolve(env['AIRLOCK_HOME']);
+  // Asked only when needed: an account without a home folder may still name its data directory.
+  const home = typeof homeDir === 'string' ? homeDir : homeDir();
   if (platform === 'win32') return join(env['APPDATA'] ?? join(home, 'AppData', 'Roaming'), 'Airlock');
   if (platform === 'darwin') return join(home, 'Library', 'Application Support', 'Airlock');
   return join(env['XDG_CONFIG_HOME'] ?? join(home, '.config'), 'Airlock');
+}
+
+/**
+ * The data directory of the account this process runs as, from its home folder in the user
+ * database alone: what "the configured one" is when Airlock runs through sudo for someone else,
+ * who controls the environment (AIRLOCK_HOME, XDG_CONFIG_HOME, APPDATA) and the arguments.
+ */
+export function ownDataDir(home: string, platform: NodeJS.Platform = process.platform): string {
+  return resolveDataDir(undefined, {}, platform, home);
 }
 
 /** Where things live inside a data directory. */

@@ -1,5 +1,14 @@
-import { describe, expect, it } from 'vitest';
-import { judgeEntry, type EntryFacts } from './data-dir.js';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  ancestorSafe,
+  insideDataDir,
+  judgeEntry,
+  requireConfiguredDataDir,
+  type EntryFacts,
+} from './data-dir.js';
 
 const ME = 1000;
 const dir = (over: Partial<EntryFacts> = {}): EntryFacts => ({
@@ -128,5 +137,60 @@ describe('judgeEntry: may Airlock use this entry of its data directory?', () => 
     ],
   ] as const)('%s', (_what, spec, facts, euid, verdict) => {
     expect(judgeEntry(spec, facts, euid)).toEqual(verdict);
+  });
+});
+
+describe('ancestorSafe: may a folder above the data directory be trusted (through sudo)?', () => {
+  it.each([
+    ['root-owned 0755', dir({ uid: 0, mode: 0o755 }), true],
+    ['ours 0700', dir(), true],
+    ['/tmp: root-owned, world-writable, sticky', dir({ uid: 0, mode: 0o1777 }), true],
+    ['group-writable, not sticky', dir({ uid: 0, mode: 0o775 }), false],
+    ['world-writable, not sticky', dir({ mode: 0o777 }), false],
+    ["another account's", dir({ uid: 4242, mode: 0o755 }), false],
+    ['not a folder', file({ uid: 0 }), false],
+  ] as const)('%s', (_what, facts, safe) => {
+    expect(ancestorSafe(facts, ME)).toBe(safe);
+  });
+});
+
+describe('the configured data directory and paths inside it', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+  const temp = () => {
+    const d = mkdtempSync(join(tmpdir(), 'airlock-dd-unit-'));
+    dirs.push(d);
+    return d;
+  };
+
+  it('requireConfiguredDataDir accepts none, the same path or the same folder, and refuses another', () => {
+    const base = temp();
+    const configured = join(base, 'data');
+    mkdirSync(configured);
+    symlinkSync(configured, join(base, 'alias'));
+    expect(() => requireConfiguredDataDir(undefined, configured)).not.toThrow();
+    expect(() => requireConfiguredDataDir(configured, configured)).not.toThrow();
+    expect(() => requireConfiguredDataDir(join(base, 'alias'), configured)).not.toThrow();
+    expect(() => requireConfiguredDataDir(join(base, 'other'), configured)).toThrow(
+      expect.objectContaining({
+        code: 'DATA_DIR_UNSAFE',
+        details: expect.objectContaining({ reason: 'not-configured' }),
+      }),
+    );
+  });
+
+  it('insideDataDir follows links as far as the path exists', () => {
+    const base = temp();
+    const data = join(base, 'data');
+    mkdirSync(join(data, 'keys'), { recursive: true });
+    symlinkSync(join(data, 'keys'), join(base, 'innocent'));
+    expect(insideDataDir(data, data)).toBe(true);
+    expect(insideDataDir(join(data, 'keys', 'installation.key'), data)).toBe(true);
+    expect(insideDataDir(join(base, 'innocent', 'installation.key'), data)).toBe(true);
+    expect(insideDataDir(join(base, 'innocent', 'new', 'file'), data)).toBe(true);
+    expect(insideDataDir(join(base, 'data-old'), data)).toBe(false);
+    expect(insideDataDir(join(base, 'out.csv'), data)).toBe(false);
   });
 });

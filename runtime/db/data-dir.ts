@@ -6,9 +6,10 @@ import {
   lstatSync,
   mkdirSync,
   openSync,
+  realpathSync,
   type Stats,
 } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { AirlockError } from '../errors.js';
 import { DATA_DIR_ENTRIES, dataPaths, type DataPaths } from '../paths.js';
 
@@ -21,7 +22,8 @@ import { DATA_DIR_ENTRIES, dataPaths, type DataPaths } from '../paths.js';
  * nothing opened or changed; readable-by-others secrets are made private (0700/0600).
  */
 
-export type UnsafeReason = 'link' | 'owner' | 'writable' | 'hard-link' | 'special' | 'mode';
+export type UnsafeReason =
+  'link' | 'owner' | 'writable' | 'hard-link' | 'special' | 'ancestor' | 'not-configured' | 'mode';
 
 export interface EntryFacts {
   readonly type: 'dir' | 'file' | 'link' | 'other';
@@ -61,7 +63,23 @@ export function judgeEntry(
   return { ok: true, chmod: spec.private && (facts.mode & 0o077) !== 0 ? facts.mode & 0o7700 : null };
 }
 
+/**
+ * May a folder above the data directory be trusted? Owned by root or by this account, and
+ * writable by nobody else (a sticky folder such as /tmp excepted: others cannot rename or remove
+ * what they do not own in it). Otherwise another account could swap the data directory itself.
+ */
+export function ancestorSafe(facts: EntryFacts, euid: number): boolean {
+  if (facts.type !== 'dir') return false;
+  if (facts.uid !== 0 && facts.uid !== euid) return false;
+  return (facts.mode & 0o022) === 0 || (facts.mode & 0o1000) !== 0;
+}
+
 export interface SecureDataDirOptions {
+  /**
+   * Opened on behalf of another person (through sudo): the folders above the data directory must
+   * be safe too, and the directory is used through its real path from here on.
+   */
+  readonly deputy?: boolean;
   /** The account Airlock runs as (default: the process's effective uid; null on Windows). */
   readonly euid?: number | null;
 }
@@ -73,7 +91,8 @@ export interface SecureDataDirOptions {
  */
 export function secureDataDir(dataDir: string, options: SecureDataDirOptions = {}): DataPaths {
   const euid = options.euid === undefined ? currentEuid() : options.euid;
-  const root = resolve(dataDir);
+  let root = resolve(dataDir);
+  if (options.deputy && euid !== null) root = checkAncestors(root, euid);
   if (lstatOrNull(root) === null) {
     try {
       mkdirSync(root, { recursive: true, mode: 0o700 });
@@ -96,6 +115,29 @@ export function secureDatabaseFiles(paths: Pick<DataPaths, 'root'>, euid = curre
     DATA_DIR_ENTRIES.filter((e) => e.database),
     euid,
   );
+}
+
+/**
+ * Through sudo the caller chooses no data directory: one requested with --data-dir or AIRLOCK_HOME
+ * must be the configured one (the same folder), else DATA_DIR_UNSAFE and nothing is opened.
+ */
+export function requireConfiguredDataDir(requested: string | undefined, configured: string): void {
+  if (requested === undefined || requested === '') return;
+  const wanted = resolve(requested);
+  if (wanted === configured || sameExisting(wanted, configured)) return;
+  throw new AirlockError(
+    'DATA_DIR_UNSAFE',
+    `Through sudo, Airlock opens only the data directory of the account it runs as (${configured}); ${wanted} is another. A data directory named by the caller could hold links into the real one; run without --data-dir and AIRLOCK_HOME. Nothing was opened.`,
+    { details: { path: wanted, reason: 'not-configured' satisfies UnsafeReason, configured } },
+  );
+}
+
+function sameExisting(a: string, b: string): boolean {
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return false;
+  }
 }
 
 function currentEuid(): number | null {
@@ -183,6 +225,50 @@ function makePrivate(path: string, seen: Stats, mode: number): void {
   }
 }
 
+/**
+ * The folders above the data directory, resolved once to their real path: each owned by root or
+ * this account and writable by nobody else. Returns the data directory under that real path.
+ */
+function checkAncestors(root: string, euid: number): string {
+  // The nearest folder above the root that exists; the root itself is judged as an entry (a link
+  // at the root is refused there, never resolved here).
+  let existing = dirname(root);
+  const missing: string[] = [basename(root)];
+  while (lstatOrNull(existing) === null && dirname(existing) !== existing) {
+    missing.unshift(basename(existing));
+    existing = dirname(existing);
+  }
+  let real: string;
+  try {
+    real = realpathSync(existing);
+  } catch (cause) {
+    throw new AirlockError(
+      'DATA_DIR_INVALID',
+      `Cannot resolve ${existing}, above the data directory: ${(cause as Error).message}.`,
+      { cause, details: { path: existing } },
+    );
+  }
+  for (let dir = real; ; dir = dirname(dir)) {
+    const st = lstatOrNull(dir);
+    const facts = st ? factsOf(st) : null;
+    if (!facts || !ancestorSafe(facts, euid)) {
+      throw new AirlockError(
+        'DATA_DIR_UNSAFE',
+        `${dir}, a folder above the data directory, ${facts && facts.type === 'dir' ? `belongs to uid ${facts.uid} with mode ${octal(facts.mode)}` : 'is not a folder'}: through sudo every folder above the data directory must belong to root or to the account Airlock runs as and be writable by nobody else, or another account could swap the data directory. Fix it ("chown root ${dir}; chmod go-w ${dir}") or choose the service account's home elsewhere. Nothing was opened.`,
+        {
+          details: {
+            path: dir,
+            reason: 'ancestor' satisfies UnsafeReason,
+            ...(facts ? { uid: facts.uid, mode: octal(facts.mode) } : {}),
+          },
+        },
+      );
+    }
+    if (dirname(dir) === dir) break;
+  }
+  return join(real, ...missing);
+}
+
 function refusal(
   root: string,
   path: string,
@@ -238,4 +324,27 @@ function refusal(
         details,
       });
   }
+}
+
+/**
+ * Whether `path` (resolved, its links followed as far as it exists) is the data directory or lies
+ * inside it: through sudo a caller's path there would read or write the service account's secrets.
+ */
+export function insideDataDir(path: string, root: string): boolean {
+  const real = (p: string): string => {
+    const missing: string[] = [];
+    let at = resolve(p);
+    for (;;) {
+      try {
+        return join(realpathSync(at), ...missing);
+      } catch {
+        if (dirname(at) === at) return resolve(p);
+        missing.unshift(basename(at));
+        at = dirname(at);
+      }
+    }
+  };
+  const target = real(path);
+  const base = real(root);
+  return target === base || target.startsWith(base.endsWith(sep) ? base : base + sep);
 }
