@@ -13,6 +13,8 @@ import { DEFAULT_LIMITS, type BundleLimits } from './bundle/limits.js';
 import type { InstalledModel } from './contract/models.js';
 import { secureDatabaseFiles, secureDataDir } from './db/data-dir.js';
 import { openDatabase, type Db } from './db/database.js';
+import { diskFullError, freeBytes, isDiskFull } from './db/disk.js';
+import { AirlockError } from './errors.js';
 import { currentMachine, HardwareStore } from './hardware/hardware-store.js';
 import { InferenceEngine } from './inference/engine.js';
 import { JobRunner } from './jobs/job-runner.js';
@@ -175,6 +177,8 @@ export class Airlock {
       return airlock;
     } catch (error) {
       db.close();
+      if (!(error instanceof AirlockError) && isDiskFull(error, () => freeBytes(paths.root)))
+        throw diskFullError(paths.root, error, 'the data directory cannot be opened');
       throw error;
     }
   }

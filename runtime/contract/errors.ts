@@ -10,6 +10,8 @@ export const ERROR_CODES = [
   'CANCELLED',
   'NOT_FOUND',
   'IO_ERROR',
+  /** No space left on the device that holds the data directory or an output file. */
+  'DISK_FULL',
   'PERMISSION_DENIED',
   // data directory and database
   /** The data directory cannot be created or used (a file where a folder should be, no access). */

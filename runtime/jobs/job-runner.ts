@@ -1,8 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { open, stat } from 'node:fs/promises';
-import { extname, join, resolve } from 'node:path';
+import { open, rm, stat } from 'node:fs/promises';
+import { dirname, extname, join, resolve } from 'node:path';
 import type { Actor, AuditLog } from '../audit/audit-log.js';
 import type { ProgressEvent } from '../contract/channel.js';
+import { diskFullError, freeBytes, isDiskFull } from '../db/disk.js';
 import { jobConfigSchema, type JobConfig, type JobInfo, type JobLine } from '../contract/jobs.js';
 import type { InstalledModel } from '../contract/models.js';
 import { AirlockError, toErrorInfo } from '../errors.js';
@@ -89,43 +90,56 @@ export class JobRunner {
     const config = await configs.forJob(resolved, jobConfigSchema.parse(request.config ?? {}));
     const id = randomUUID();
     const digest = inputsDigest(items);
-    // The output file exists (with the CSV header) before the job row that points at it.
+    // The output file exists (with the CSV header) before the job row that points at it. If the
+    // job cannot be recorded (the database locked or the disk full), the file this call just made
+    // is removed again: no results file without its job.
     const header = format === 'csv' ? CSV_HEADER : '';
     const fh = await open(outFile, 'wx');
     try {
-      await fh.write(header);
-      await fh.sync();
-    } finally {
-      await fh.close();
+      try {
+        await fh.write(header);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      const createdAt = this.services.now().toISOString();
+      audit.recorded(actor, () => {
+        jobs.insert(
+          {
+            id,
+            model,
+            inputsDir,
+            outFile,
+            format,
+            config,
+            inputsDigest: digest,
+            total: items.length,
+            createdAt,
+            createdBy: actor.name,
+          },
+          items,
+          Buffer.byteLength(header),
+        );
+        return {
+          result: null,
+          event: {
+            action: 'job.start',
+            target: id,
+            outcome: 'success',
+            details: { model, inputsDir, inputsDigest: digest, count: items.length, outFile, format, config },
+          },
+        };
+      });
+    } catch (error) {
+      await rm(outFile, { force: true });
+      if (!(error instanceof AirlockError) && isDiskFull(error, () => freeBytes(dirname(outFile))))
+        throw diskFullError(
+          dirname(outFile),
+          error,
+          `the results file ${outFile} cannot be written; no job was started`,
+        );
+      throw error;
     }
-    const createdAt = this.services.now().toISOString();
-    audit.recorded(actor, () => {
-      jobs.insert(
-        {
-          id,
-          model,
-          inputsDir,
-          outFile,
-          format,
-          config,
-          inputsDigest: digest,
-          total: items.length,
-          createdAt,
-          createdBy: actor.name,
-        },
-        items,
-        Buffer.byteLength(header),
-      );
-      return {
-        result: null,
-        event: {
-          action: 'job.start',
-          target: id,
-          outcome: 'success',
-          details: { model, inputsDir, inputsDigest: digest, count: items.length, outFile, format, config },
-        },
-      };
-    });
     return this.execute(actor, jobs.get(id), options);
   }
 
