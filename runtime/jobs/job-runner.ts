@@ -307,8 +307,19 @@ export class JobRunner {
             }
             if (lines.length === 0) return;
             const bytes = Buffer.from(lines.map((l) => l.text).join(''), 'utf8');
-            await fh.write(bytes, 0, bytes.length, committed);
-            await fh.sync();
+            try {
+              await fh.write(bytes, 0, bytes.length, committed);
+              await fh.sync();
+            } catch (error) {
+              // Lines past `committed` are cut off on resume: every input still ends with one line.
+              if (isDiskFull(error, () => freeBytes(dirname(job.outFile))))
+                throw diskFullError(
+                  dirname(job.outFile),
+                  error,
+                  `no more results fit in ${job.outFile}; the job stopped after ${done} of ${total} inputs, and "airlock jobs resume ${job.id}" continues it`,
+                );
+              throw error;
+            }
             committed += bytes.length;
             jobs.commit(job.id, lines, committed, now());
             done += lines.length;

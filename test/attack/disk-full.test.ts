@@ -11,6 +11,7 @@ import {
   mkdirSync,
   openSync,
   readdirSync,
+  readFileSync,
   rmSync,
   writeFileSync,
   writeSync,
@@ -153,6 +154,53 @@ describe('a full disk at open (real file system: tmpfs)', () => {
       ).rejects.toMatchObject({ code: 'DISK_FULL' });
       expect(existsSync(out)).toBe(false);
       expect(jobState(airlock)).toEqual(before);
+    } finally {
+      await airlock?.close();
+      unmount(mnt);
+    }
+  });
+});
+
+describe('a disk that fills during a batch (tmpfs)', () => {
+  it('→ DISK_FULL naming the resume command; after freeing space, resume gives every input exactly one line', async (context) => {
+    const mnt = mountTmpfs(context, '1m');
+    let airlock: Airlock | null = null;
+    try {
+      airlock = Airlock.open({ dataDir: join(root, `data${n++}`) });
+      const many = inputs(300);
+      fill(mnt);
+      rmSync(join(mnt, 'filler'));
+      // Room for the header and some lines, not for 300 (each says why the model cannot run).
+      const filler = openSync(join(mnt, 'filler'), 'w');
+      try {
+        for (;;) writeSync(filler, Buffer.alloc(4096, 1));
+      } catch {
+        // Full again.
+      } finally {
+        closeSync(filler);
+      }
+      rmSync(join(mnt, 'filler-32768'), { force: true });
+      const out = join(mnt, 'results.jsonl');
+      const refused = await airlock.jobs
+        .start(operator, { model: 'classifier', inputsDir: many, outFile: out, config: { concurrency: 1 } })
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
+      expect(refused).toMatchObject({
+        code: 'DISK_FULL',
+        message: expect.stringMatching(/airlock jobs resume/),
+      });
+      const [job] = airlock.jobStore.list();
+      expect(job).toBeDefined();
+      rmSync(join(mnt, 'filler'));
+      const done = await airlock.jobs.resume(operator, job!.id);
+      expect(done).toMatchObject({ state: 'completed', total: 300 });
+      const lines = readFileSync(out, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { file: string });
+      expect(lines.map((l) => l.file)).toEqual(readdirSync(many).sort());
     } finally {
       await airlock?.close();
       unmount(mnt);
