@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { AdmissionGate } from './admission/gate.js';
 import { AuditLog } from './audit/audit-log.js';
 import { AuditSettingsStore } from './audit/audit-settings.js';
@@ -13,13 +12,15 @@ import { BatchingPool } from './batching/pool.js';
 import { BenchStore } from './bench/bench-store.js';
 import { DEFAULT_LIMITS, type BundleLimits } from './bundle/limits.js';
 import type { InstalledModel } from './contract/models.js';
+import { secureDatabaseFiles, secureDataDir } from './db/data-dir.js';
 import { openDatabase, type Db } from './db/database.js';
+import { diskFullError, freeBytes, isDiskFull } from './db/disk.js';
 import { AirlockError } from './errors.js';
 import { currentMachine, HardwareStore } from './hardware/hardware-store.js';
 import { InferenceEngine } from './inference/engine.js';
 import { JobRunner } from './jobs/job-runner.js';
 import { JobStore } from './jobs/job-store.js';
-import { dataPaths, type DataPaths } from './paths.js';
+import type { DataPaths } from './paths.js';
 import { PolicyStore } from './policy/policy-store.js';
 import { recheckInstalled, recheckNeeded } from './policy/recheck.js';
 import { ModelRunner } from './run/runner.js';
@@ -37,6 +38,17 @@ export interface AirlockOptions {
   /** Allowance for clocks that disagree when checking a bundle's expiry. */
   readonly clockSkewMs?: number;
   readonly busyTimeoutMs?: number;
+  /**
+   * Opened through sudo on behalf of another person: the folders above the data directory must be
+   * safe as well (runtime/db/data-dir.ts), and it is used through its real path.
+   */
+  readonly deputy?: boolean;
+  /**
+   * Who is calling, asked after the database is open and before anything at start changes or
+   * deletes a file (the installation key, checkpoint temp files, recovery, the revocation
+   * re-check). Throwing (AUTH_FAILED) closes the database with the start-up left undone.
+   */
+  readonly authenticate?: (airlock: Airlock) => void;
 }
 
 /**
@@ -146,41 +158,43 @@ export class Airlock {
   }
 
   /**
-   * Opens (creating if needed) a data directory: refuses a database rolled back to an older copy,
-   * cleans up after any interrupted import, and re-checks installed models against the
-   * revocations in force.
+   * Opens (creating if needed) a data directory. First only what is needed to know who calls:
+   * the directory and its entries are checked (no links, owned by this account, writable by
+   * nobody else; DATA_DIR_UNSAFE) and made private, and the database is opened and migrated.
+   * Then `authenticate`, if given. Only then the start-up that changes files: the installation
+   * key on first start, the refusal of a database rolled back to an older copy, the clean-up after
+   * an interrupted import, the revocation re-check of installed models.
    */
   static open(options: AirlockOptions): Airlock {
-    const paths = dataPaths(options.dataDir);
-    try {
-      mkdirSync(paths.root, { recursive: true, mode: 0o700 });
-      mkdirSync(paths.blobs, { recursive: true });
-      mkdirSync(paths.staging, { recursive: true });
-    } catch (cause) {
-      throw new AirlockError(
-        'DATA_DIR_INVALID',
-        `Cannot create the data directory ${paths.root}: ${(cause as Error).message}. Choose another with --data-dir or AIRLOCK_HOME.`,
-        { cause },
-      );
-    }
+    const paths = secureDataDir(options.dataDir, { deputy: options.deputy ?? false });
     const witness = new HeadWitness(witnessPath(paths.root));
     refuseIfDatabaseGone(paths.database, witness);
     const db = openDatabase(
       paths.database,
       options.busyTimeoutMs === undefined ? {} : { busyTimeoutMs: options.busyTimeoutMs },
     );
-    const airlock = new Airlock(options, db, paths, witness);
+    let airlock: Airlock | null = null;
     try {
-      // The installation key on first start; refuses a database rolled back to an older copy.
-      airlock.integrity.start();
-      airlock.store.recover();
-      airlock.recheckAtStart();
+      secureDatabaseFiles(paths);
+      airlock = new Airlock(options, db, paths, witness);
+      options.authenticate?.(airlock);
+      airlock.start();
+      return airlock;
     } catch (error) {
-      airlock.integrity.release();
+      airlock?.integrity.release();
       db.close();
+      if (!(error instanceof AirlockError) && isDiskFull(error, () => freeBytes(paths.root)))
+        throw diskFullError(paths.root, error, 'the data directory cannot be opened');
       throw error;
     }
-    return airlock;
+  }
+
+  /** The start-up that writes and deletes: after the caller is known (see `open`). */
+  private start(): void {
+    // The installation key on first start; refuses a database rolled back to an older copy.
+    this.integrity.start();
+    this.store.recover();
+    this.recheckAtStart();
   }
 
   /**

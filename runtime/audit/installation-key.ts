@@ -1,7 +1,9 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import {
   closeSync,
+  constants,
   existsSync,
+  fchmodSync,
   fsyncSync,
   linkSync,
   mkdirSync,
@@ -30,11 +32,20 @@ export interface InstallationKey {
   readonly keyId: string;
 }
 
-/** Writes a file so that it is either the old or the new one after a crash: temp file, fsync, rename. */
+/**
+ * Writes a file so that it is either the old or the new one after a crash: temp file, fsync,
+ * rename. The temp file is opened without following a link, and gets `mode` even when a stale
+ * one of the same name was there.
+ */
 export function writeFileDurable(file: string, data: string | Uint8Array, mode = 0o644): void {
   const tmp = `${file}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w', mode);
+  const fd = openSync(
+    tmp,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | (constants.O_NOFOLLOW ?? 0),
+    mode,
+  );
   try {
+    fchmodSync(fd, mode);
     writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
     fsyncSync(fd);
   } finally {

@@ -1,11 +1,12 @@
 import { sign, verify, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CheckpointBody, InclusionProof, SignedCheckpoint } from '../contract/audit.js';
 import type { Db } from '../db/database.js';
 import { AirlockError } from '../errors.js';
 import type { DataPaths } from '../paths.js';
 import { canonicalJson } from '../util/canonical-json.js';
+import { isAlive } from '../util/pid.js';
 import { archiveAnchor, GENESIS_HASH, type Actor, type AuditLog } from './audit-log.js';
 import type { HeadWitness, WitnessBody } from './head-witness.js';
 import type { AuditSettingsStore } from './audit-settings.js';
@@ -29,6 +30,8 @@ const WITNESS_WRITTEN = 'audit.witness.written';
  */
 export const FILE_EVERY = 64;
 export const FILE_INTERVAL_MS = 30_000;
+/** The temporary name writeFileDurable gives the checkpoint file: `<file>.tmp-<pid>`. */
+const CHECKPOINT_TEMP = /^audit-checkpoint\.json\.tmp-([0-9]{1,10})$/;
 
 interface CheckpointRow {
   tree_size: number;
@@ -96,12 +99,20 @@ export class AuditIntegrity {
     return join(this.paths.keys, CHECKPOINT_FILE);
   }
 
-  /** At every start: the key (made on first start), the rollback check, and the checkpoint hook. */
+  /**
+   * At every start, after the caller is authenticated: the key (made on first start), the
+   * rollback check, and the checkpoint hook.
+   */
   start(): void {
-    // A temporary file left by a process killed while writing a checkpoint file.
+    // A temporary file left by a process killed while writing a checkpoint file: only a regular
+    // file of the name writeFileDurable gives, of a process that is gone; never a link.
     if (existsSync(this.paths.keys)) {
-      for (const name of readdirSync(this.paths.keys))
-        if (name.startsWith(`${CHECKPOINT_FILE}.tmp-`)) rmSync(join(this.paths.keys, name), { force: true });
+      for (const name of readdirSync(this.paths.keys)) {
+        const pid = Number(CHECKPOINT_TEMP.exec(name)?.[1] ?? 0);
+        if (pid === 0 || pid === process.pid || isAlive(pid)) continue;
+        const path = join(this.paths.keys, name);
+        if (lstatSync(path, { throwIfNoEntry: false })?.isFile()) rmSync(path, { force: true });
+      }
     }
     this.key();
     // Refusals first (the signed checkpoint file, then the witness), so that a refused start writes

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AuditArchiveReport } from '../contract/audit.js';
 import { AirlockError } from '../errors.js';
@@ -54,6 +54,8 @@ export async function archiveOldRecords(
     'audit-archive',
     `${String(fromSeq).padStart(10, '0')}-${String(toSeq).padStart(10, '0')}`,
   );
+  // Private like the rest of the data directory (the archives hold the audit log).
+  mkdirSync(join(services.paths.root, 'audit-archive'), { recursive: true, mode: 0o700 });
   if (existsSync(dir)) {
     // Left by a run that stopped between sealing and deleting (its rows are still here): keep it
     // as evidence under another name and seal again.

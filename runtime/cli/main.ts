@@ -5,8 +5,9 @@ import { createHandlers } from '../api/handlers.js';
 import type { Actor } from '../audit/audit-log.js';
 import type { ProgressEvent } from '../contract/channel.js';
 import { AirlockError, toErrorInfo, UsageError } from '../errors.js';
-import { peerIdentity } from '../auth/peer.js';
-import { resolveDataDir } from '../paths.js';
+import { peerIdentity, sudoCaller, type SudoCaller } from '../auth/peer.js';
+import { insideDataDir, requireConfiguredDataDir } from '../db/data-dir.js';
+import { ownDataDir, resolveDataDir } from '../paths.js';
 import type { CliContext, CliOutput, Command, OptionSpec } from './command.js';
 import { COMMANDS } from './commands/index.js';
 import { ProgressReporter } from './progress.js';
@@ -25,6 +26,11 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
   readonly isTTY: boolean;
   readonly env: NodeJS.ProcessEnv;
+  /**
+   * The home folder of the account this process runs as, from the user database (not $HOME):
+   * through sudo its data directory is the only one opened. Default: os.userInfo().homedir.
+   */
+  readonly home?: () => string;
 }
 
 const defaultIo: CliIo = {
@@ -113,6 +119,68 @@ export function osActor(): Actor {
   return { name, source: `cli:${process.pid}` };
 }
 
+function accountHome(): string {
+  try {
+    return userInfo().homedir;
+  } catch (cause) {
+    throw new AirlockError(
+      'DATA_DIR_UNSAFE',
+      `Cannot find the home folder of the account Airlock runs as (${(cause as Error).message}); through sudo its data directory is the only one used. Give the service account a home folder.`,
+      { cause },
+    );
+  }
+}
+
+/**
+ * The data directory a command opens. Through sudo (a deputy: running as the service account for
+ * someone else, who controls the environment and the arguments) only the service account's own
+ * one, from its home folder in the user database; --data-dir or AIRLOCK_HOME naming another is
+ * refused (DATA_DIR_UNSAFE), and so is every command that opens no data directory: those read
+ * and write files the caller names, with the service account's rights (PERMISSION_DENIED).
+ */
+function dataDirFor(
+  command: Command,
+  flag: string | undefined,
+  io: CliIo,
+  caller: SudoCaller | null,
+): string | null {
+  if (!caller) return command.dataDir ? resolveDataDir(flag, io.env) : null;
+  if (!command.dataDir)
+    throw new AirlockError(
+      'PERMISSION_DENIED',
+      `"airlock ${command.name}" opens no data directory: run it as yourself, not through sudo (as another account it would read and write the files you name with that account's rights).`,
+    );
+  const configured = ownDataDir((io.home ?? accountHome)());
+  requireConfiguredDataDir(flag ?? io.env['AIRLOCK_HOME'], configured);
+  return configured;
+}
+
+/**
+ * Through sudo, no argument may name the data directory or a path inside it: the command would
+ * read or write the service account's own files (the database, the installation key) for the
+ * caller. Refused before the command runs (PERMISSION_DENIED, recorded as a refused command).
+ */
+function refuseDataDirArguments(
+  values: Record<string, string | boolean | string[] | undefined>,
+  positionals: readonly string[],
+  root: string,
+): void {
+  const given = [
+    ...positionals,
+    ...Object.entries(values)
+      .filter(([name]) => name !== 'data-dir')
+      .flatMap(([, v]) => (typeof v === 'string' ? [v] : Array.isArray(v) ? v : [])),
+  ];
+  for (const value of given) {
+    if (value !== '' && insideDataDir(value, root))
+      throw new AirlockError(
+        'PERMISSION_DENIED',
+        `Through sudo, Airlock takes no path inside its data directory (${value} is in ${root}): it would read or write the service account's own files for you. Name a file or folder of your own.`,
+        { details: { path: value } },
+      );
+  }
+}
+
 /** Redacts nothing secret (the CLI never takes secrets as arguments) but keeps the record short. */
 function auditArgs(argv: readonly string[]): string[] {
   return argv.slice(0, 40).map((a) => (a.length > 300 ? `${a.slice(0, 300)}…` : a));
@@ -192,10 +260,25 @@ export async function main(args: readonly string[], io: CliIo = defaultIo): Prom
 
   let airlock: Airlock | null = null;
   try {
-    if (command.dataDir) airlock = Airlock.open({ dataDir: resolveDataDir(dataDirFlag, io.env) });
-    // Peer authentication (runtime/auth): the OS user must map to an account (the first becomes
-    // admin); an unmapped one is refused with AUTH_FAILED and the refusal is audited.
-    if (airlock) actor = airlock.signIn.authenticateOsUser(peerIdentity(actor, airlock.paths.root, io.env));
+    const caller = sudoCaller(io.env);
+    const dataDir = dataDirFor(command, dataDirFlag, io, caller);
+    if (dataDir !== null) {
+      const os = actor;
+      airlock = Airlock.open({
+        dataDir,
+        deputy: caller !== null,
+        // Peer authentication (runtime/auth) before the start-up changes anything: the OS user
+        // must map to an account (the first becomes admin); an unmapped one is refused with
+        // AUTH_FAILED and the refusal is audited.
+        authenticate: (opened) => {
+          // A SUDO_USER that cannot be believed is refused too, and recorded as such.
+          const person = opened.audit.attempt(os, 'auth.os-user', os.name, () =>
+            peerIdentity(os, opened.paths.root, io.env),
+          );
+          actor = opened.signIn.authenticateOsUser(person);
+        },
+      });
+    }
     const ctx: CliContext = {
       values,
       positionals,
@@ -212,6 +295,7 @@ export async function main(args: readonly string[], io: CliIo = defaultIo): Prom
     let output: CliOutput;
     let exitCode: number;
     try {
+      if (caller && airlock) refuseDataDirArguments(values, positionals, airlock.paths.root);
       output = await command.run(ctx);
       exitCode = output.exitCode ?? 0;
     } catch (error) {

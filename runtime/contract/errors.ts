@@ -10,9 +10,17 @@ export const ERROR_CODES = [
   'CANCELLED',
   'NOT_FOUND',
   'IO_ERROR',
+  /** No space left on the device that holds the data directory or an output file. */
+  'DISK_FULL',
   'PERMISSION_DENIED',
   // data directory and database
+  /** The data directory cannot be created or used (a file where a folder should be, no access). */
   'DATA_DIR_INVALID',
+  /**
+   * The data directory or one of its entries is a link, is owned by another account, can be
+   * written by others, or (through sudo) is not the service account's own: refused, untouched.
+   */
+  'DATA_DIR_UNSAFE',
   'DB_TOO_NEW',
   'DB_CORRUPT',
   // audit log

@@ -1,8 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { open, stat } from 'node:fs/promises';
-import { extname, join, resolve } from 'node:path';
+import { open, rm, stat } from 'node:fs/promises';
+import { dirname, extname, join, resolve } from 'node:path';
 import type { Actor, AuditLog } from '../audit/audit-log.js';
 import type { ProgressEvent } from '../contract/channel.js';
+import { diskFullError, freeBytes, isDiskFull } from '../db/disk.js';
 import { jobConfigSchema, type JobConfig, type JobInfo, type JobLine } from '../contract/jobs.js';
 import type { InstalledModel } from '../contract/models.js';
 import { AirlockError, toErrorInfo } from '../errors.js';
@@ -89,43 +90,56 @@ export class JobRunner {
     const config = await configs.forJob(resolved, jobConfigSchema.parse(request.config ?? {}));
     const id = randomUUID();
     const digest = inputsDigest(items);
-    // The output file exists (with the CSV header) before the job row that points at it.
+    // The output file exists (with the CSV header) before the job row that points at it. If the
+    // job cannot be recorded (the database locked or the disk full), the file this call just made
+    // is removed again: no results file without its job.
     const header = format === 'csv' ? CSV_HEADER : '';
     const fh = await open(outFile, 'wx');
     try {
-      await fh.write(header);
-      await fh.sync();
-    } finally {
-      await fh.close();
+      try {
+        await fh.write(header);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      const createdAt = this.services.now().toISOString();
+      audit.recorded(actor, () => {
+        jobs.insert(
+          {
+            id,
+            model,
+            inputsDir,
+            outFile,
+            format,
+            config,
+            inputsDigest: digest,
+            total: items.length,
+            createdAt,
+            createdBy: actor.name,
+          },
+          items,
+          Buffer.byteLength(header),
+        );
+        return {
+          result: null,
+          event: {
+            action: 'job.start',
+            target: id,
+            outcome: 'success',
+            details: { model, inputsDir, inputsDigest: digest, count: items.length, outFile, format, config },
+          },
+        };
+      });
+    } catch (error) {
+      await rm(outFile, { force: true });
+      if (!(error instanceof AirlockError) && isDiskFull(error, () => freeBytes(dirname(outFile))))
+        throw diskFullError(
+          dirname(outFile),
+          error,
+          `the results file ${outFile} cannot be written; no job was started`,
+        );
+      throw error;
     }
-    const createdAt = this.services.now().toISOString();
-    audit.recorded(actor, () => {
-      jobs.insert(
-        {
-          id,
-          model,
-          inputsDir,
-          outFile,
-          format,
-          config,
-          inputsDigest: digest,
-          total: items.length,
-          createdAt,
-          createdBy: actor.name,
-        },
-        items,
-        Buffer.byteLength(header),
-      );
-      return {
-        result: null,
-        event: {
-          action: 'job.start',
-          target: id,
-          outcome: 'success',
-          details: { model, inputsDir, inputsDigest: digest, count: items.length, outFile, format, config },
-        },
-      };
-    });
     return this.execute(actor, jobs.get(id), options);
   }
 
@@ -293,8 +307,19 @@ export class JobRunner {
             }
             if (lines.length === 0) return;
             const bytes = Buffer.from(lines.map((l) => l.text).join(''), 'utf8');
-            await fh.write(bytes, 0, bytes.length, committed);
-            await fh.sync();
+            try {
+              await fh.write(bytes, 0, bytes.length, committed);
+              await fh.sync();
+            } catch (error) {
+              // Lines past `committed` are cut off on resume: every input still ends with one line.
+              if (isDiskFull(error, () => freeBytes(dirname(job.outFile))))
+                throw diskFullError(
+                  dirname(job.outFile),
+                  error,
+                  `no more results fit in ${job.outFile}; the job stopped after ${done} of ${total} inputs, and "airlock jobs resume ${job.id}" continues it`,
+                );
+              throw error;
+            }
             committed += bytes.length;
             jobs.commit(job.id, lines, committed, now());
             done += lines.length;

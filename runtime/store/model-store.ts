@@ -4,6 +4,7 @@ import {
   closeSync,
   existsSync,
   fsyncSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
@@ -15,6 +16,7 @@ import { join } from 'node:path';
 import type { Db } from '../db/database.js';
 import type { DataPaths } from '../paths.js';
 import { sha256File } from '../util/hash.js';
+import { isAlive } from '../util/pid.js';
 
 /** One import's staging area: files land here while they are hashed, then move into the store. */
 export class Staging {
@@ -64,7 +66,7 @@ export class ModelStore {
 
   async newStaging(): Promise<Staging> {
     const dir = join(this.paths.staging, `${process.pid}-${randomUUID()}`);
-    await mkdir(dir, { recursive: true });
+    await mkdir(dir, { recursive: true, mode: 0o700 });
     return new Staging(dir);
   }
 
@@ -74,7 +76,7 @@ export class ModelStore {
    * against `recover` in other processes. Idempotent: an existing blob is kept.
    */
   commitSync(staging: Staging, files: readonly { path: string; sha256: string }[]): void {
-    mkdirSync(this.paths.blobs, { recursive: true });
+    mkdirSync(this.paths.blobs, { recursive: true, mode: 0o700 });
     for (const f of files) {
       const target = this.blobPath(f.sha256);
       if (!existsSync(target)) renameSync(staging.fileFor(f.path), target);
@@ -101,19 +103,25 @@ export class ModelStore {
   }
 
   /**
-   * At start: removes staging folders left by interrupted imports (their process is gone), and
-   * blobs no model row references (a crash between the rename and the commit). Runs under the
-   * database write lock so it never races a live import in another process.
+   * At start (after the caller is authenticated): removes staging folders left by interrupted
+   * imports (their process is gone), and blobs no model row references (a crash between the
+   * rename and the commit). Runs under the database write lock so it never races a live import in
+   * another process. Deletes only what it made, judged by lstat: a folder named like its staging
+   * folders, a regular file named by a SHA-256. Links, other names and other kinds of entry are
+   * left alone (a link is never followed, nor deleted for what it points at).
    */
   recover(): { staging: number; blobs: number } {
-    mkdirSync(this.paths.staging, { recursive: true });
-    mkdirSync(this.paths.blobs, { recursive: true });
+    mkdirSync(this.paths.staging, { recursive: true, mode: 0o700 });
+    mkdirSync(this.paths.blobs, { recursive: true, mode: 0o700 });
     let staging = 0;
     for (const name of readdirSync(this.paths.staging)) {
-      const pid = Number(name.split('-')[0]);
-      if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid)) continue;
-      if (pid === process.pid) continue;
-      rmSync(join(this.paths.staging, name), { recursive: true, force: true });
+      const match = STAGING_NAME.exec(name);
+      if (!match) continue;
+      const pid = Number(match[1]);
+      if (pid === process.pid || isAlive(pid)) continue;
+      const path = join(this.paths.staging, name);
+      if (!isKind(path, 'dir')) continue;
+      rmSync(path, { recursive: true, force: true });
       staging += 1;
     }
     const blobs = this.db
@@ -123,10 +131,11 @@ export class ModelStore {
         );
         let removed = 0;
         for (const name of readdirSync(this.paths.blobs)) {
-          if (!referenced.has(name)) {
-            rmSync(join(this.paths.blobs, name), { force: true });
-            removed += 1;
-          }
+          if (!BLOB_NAME.test(name) || referenced.has(name)) continue;
+          const path = join(this.paths.blobs, name);
+          if (!isKind(path, 'file')) continue;
+          rmSync(path, { force: true });
+          removed += 1;
         }
         return removed;
       })
@@ -154,12 +163,17 @@ async function readRegularFile(path: string): Promise<Buffer | null> {
   }
 }
 
-function isAlive(pid: number): boolean {
+/** The names this store gives: staging folders `<pid>-<uuid>` (newStaging), blobs `<sha256 hex>`. */
+const STAGING_NAME = /^([1-9][0-9]{0,9})-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const BLOB_NAME = /^[0-9a-f]{64}$/;
+
+/** A real folder or regular file (lstat: a link is neither). */
+function isKind(path: string, kind: 'dir' | 'file'): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    const st = lstatSync(path);
+    return kind === 'dir' ? st.isDirectory() : st.isFile();
+  } catch {
+    return false;
   }
 }
 
