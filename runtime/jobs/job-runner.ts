@@ -208,7 +208,8 @@ export class JobRunner {
       const model = this.services.runner.admitted(job.model);
       let bytes: Buffer;
       try {
-        bytes = await readInputFile(join(job.inputsDir, item.file));
+        // Listed by the job (links skipped there): a link put in its place later is not followed.
+        bytes = await readInputFile(join(job.inputsDir, item.file), undefined, { followLinks: false });
       } catch (cause) {
         throw new AirlockError(
           'MEDIA_READ_FAILED',
