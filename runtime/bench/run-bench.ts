@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import type { Actor, AuditLog } from '../audit/audit-log.js';
 import type { BenchReport } from '../contract/bench.js';
@@ -10,6 +9,7 @@ import { AirlockError, toErrorInfo } from '../errors.js';
 import type { HardwareStore } from '../hardware/hardware-store.js';
 import type { MachineFacts } from '../hardware/probe.js';
 import { toFeeds } from '../inference/tensors.js';
+import { readPayloadFile } from '../processing/model-files.js';
 import { tensorsFromFile } from '../run/input-file.js';
 import type { ModelRunner } from '../run/runner.js';
 import type { ModelStore } from '../store/model-store.js';
@@ -66,7 +66,8 @@ export async function sampleFeeds(
       'INPUT_INVALID',
       `The sample input ${path} of ${model.name}@${model.version} is listed in the card but not in the bundle. Ask the publisher for a corrected bundle.`,
     );
-  const bytes = await readFile(store.blobPath(file.sha256));
+  // Read once, checked against its signed digest on the bytes that are used (MODEL_TAMPERED).
+  const bytes = await readPayloadFile(store, model, path);
   return toFeeds(
     model.card.inputs,
     tensorsFromFile(bytes, path, model.card.inputs, `${model.name}@${model.version}`),

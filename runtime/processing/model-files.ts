@@ -1,7 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import type { InstalledModel } from '../contract/models.js';
 import { AirlockError } from '../errors.js';
 import type { ModelStore } from '../store/model-store.js';
+import { sha256Hex } from '../util/hash.js';
+import { readRegularFile } from '../util/read-file.js';
 import { parseLabels } from './postprocess.js';
 
 const labelCache = new Map<string, Promise<string[]>>();
@@ -18,6 +19,41 @@ export function payloadBlob(model: InstalledModel, path: string): string {
   return file.sha256;
 }
 
+/** A payload file read whole (labels, a dictionary, a sample input) is at most this big. */
+export const MAX_PAYLOAD_READ_BYTES = 512 * 1024 * 1024;
+
+/**
+ * The bytes of one installed payload file, read once from the store and checked against the
+ * signed digest on those same bytes (never a check of one read and a use of another). The store
+ * is the data directory: the blob is opened without following a link and must be a regular file;
+ * anything else, or bytes that do not match, is MODEL_TAMPERED.
+ */
+export async function readPayloadFile(
+  store: Pick<ModelStore, 'blobPath'>,
+  model: InstalledModel,
+  path: string,
+): Promise<Buffer> {
+  const sha256 = payloadBlob(model, path);
+  const tampered = (cause?: unknown) =>
+    new AirlockError(
+      'MODEL_TAMPERED',
+      `The file ${path} of ${model.name}@${model.version} no longer matches its signed digest; re-import the bundle from the original medium.`,
+      { details: { file: path, sha256 }, ...(cause === undefined ? {} : { cause }) },
+    );
+  let bytes: Buffer;
+  try {
+    bytes = await readRegularFile(store.blobPath(sha256), {
+      maxBytes: MAX_PAYLOAD_READ_BYTES,
+      what: 'installed file',
+      followLinks: false,
+    });
+  } catch (cause) {
+    throw tampered(cause);
+  }
+  if (sha256Hex(bytes) !== sha256) throw tampered();
+  return bytes;
+}
+
 /**
  * Labels (or a CTC dictionary) of an installed model, read once from the content-addressed store
  * and checked against their signed digest the first time.
@@ -31,16 +67,7 @@ export async function modelLabels(
   const sha256 = payloadBlob(model, path);
   let entry = labelCache.get(sha256);
   if (!entry) {
-    entry = (async () => {
-      if (!(await store.check(sha256))) {
-        throw new AirlockError(
-          'MODEL_TAMPERED',
-          `The labels file of ${model.name}@${model.version} no longer matches its signed digest; re-import the bundle from the original medium.`,
-          { details: { sha256 } },
-        );
-      }
-      return parseLabels(await readFile(store.blobPath(sha256), 'utf8'));
-    })();
+    entry = (async () => parseLabels((await readPayloadFile(store, model, path)).toString('utf8')))();
     labelCache.set(sha256, entry);
     entry.catch(() => labelCache.delete(sha256));
   }
