@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { checkEntryName } from './path-rules.js';
 import { DEFAULT_LIMITS, ENVELOPE_NAME, type BundleLimits } from './limits.js';
 import { decodeStatement, type Statement } from './statement.js';
+import { openRegularFileStream } from '../util/read-file.js';
 
 export interface ReadBundleOptions {
   /**
@@ -40,6 +41,42 @@ export interface ReadBundleResult {
   readonly signers: readonly string[];
   readonly sha256: string;
   readonly size: number;
+}
+
+/**
+ * The most bytes a bundle file may hold: the raw stream is bounded too, not only the entries it
+ * declares, so a file of endless padding or zero blocks after a valid archive stops at the bundle
+ * limit plus per-entry tar overhead. (The envelope counts in maxTotalBytes like every entry; 4 KiB
+ * per entry covers headers and padding.)
+ */
+export function maxBundleFileBytes(limits: BundleLimits): number {
+  return limits.maxTotalBytes + (limits.maxEntries + 2) * 4096;
+}
+
+/**
+ * Opens a bundle file through the one checked reader (util/read-file.ts): a regular file only
+ * (TAR_INVALID otherwise: a FIFO, device or folder is no bundle), a size over the bundle limit
+ * refused before a byte is read (TAR_LIMIT_EXCEEDED), then streamed from that same descriptor.
+ * `followLinks`: true for a path a person named; false for a bundle found by listing a medium.
+ */
+export async function openBundleFile(
+  path: string,
+  options: {
+    readonly limits?: BundleLimits | undefined;
+    readonly followLinks: boolean;
+    readonly highWaterMark?: number;
+  },
+): Promise<{ stream: Readable; size: number }> {
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  return openRegularFileStream(path, {
+    maxBytes: maxBundleFileBytes(limits),
+    what: 'bundle',
+    followLinks: options.followLinks,
+    missingCode: 'NOT_FOUND',
+    invalidCode: 'TAR_INVALID',
+    tooLargeCode: 'TAR_LIMIT_EXCEEDED',
+    ...(options.highWaterMark ? { highWaterMark: options.highWaterMark } : {}),
+  });
 }
 
 function tarError(error: Error): AirlockError {
@@ -91,10 +128,7 @@ export async function readBundle(source: Readable, options: ReadBundleOptions): 
   const extract = tar.extract();
   const whole = createHash('sha256');
   let size = 0;
-  // The raw stream is bounded too, not only the entries it declares: a file of endless padding or
-  // zero blocks after a valid archive stops at the bundle limit plus per-entry tar overhead.
-  // (The envelope counts in maxTotalBytes like every entry; 4 KiB per entry covers headers and padding.)
-  const maxRawBytes = limits.maxTotalBytes + (limits.maxEntries + 2) * 4096;
+  const maxRawBytes = maxBundleFileBytes(limits);
   source.on('data', (chunk: Buffer) => {
     whole.update(chunk);
     size += chunk.length;

@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { call } from '../../api/handlers.js';
 import { createBundle, signBundle } from '../../bundle/writer.js';
 import type { BundleInspection, VerificationReport } from '../../contract/bundle.js';
+import { readKeyFile } from '../../crypto/keys.js';
 import { AirlockError } from '../../errors.js';
 import { inspectBundle } from '../../import/importer.js';
 import { str, type Command } from '../command.js';
@@ -106,14 +106,7 @@ export const bundleCommands: Command[] = [
     async run(ctx) {
       const keyFile = str(ctx, 'key');
       if (!keyFile) throw new AirlockError('USAGE', '"airlock bundle sign" needs --key KEYFILE.');
-      let pem: string;
-      try {
-        pem = await readFile(keyFile, 'utf8');
-      } catch (cause) {
-        throw new AirlockError('NOT_FOUND', `Cannot read ${keyFile}: ${(cause as Error).message}.`, {
-          cause,
-        });
-      }
+      const pem = await readKeyFile(keyFile, 'private key');
       const signed = await signBundle(ctx.positionals[0]!, pem);
       return {
         json: { path: ctx.positionals[0], ...signed },
