@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import * as tar from 'tar-stream';
 import type { BundleFile, BundleSignature } from '../contract/bundle.js';
+import { escapeUnsafe } from '../contract/text.js';
 import { AirlockError, CancelledError } from '../errors.js';
 import { envelopeSchema, type Envelope } from '../crypto/dsse.js';
 import { z } from 'zod';
@@ -174,15 +175,15 @@ export async function readBundle(source: Readable, options: ReadBundleOptions): 
       if (header.type === 'symlink' || header.type === 'link') {
         throw new AirlockError(
           'TAR_LINK_ENTRY',
-          `The bundle contains a ${header.type === 'link' ? 'hard link' : 'symbolic link'} "${header.name}" → "${header.linkname ?? ''}". Links can point outside the store; Airlock bundles hold regular files only. Do not import it.`,
-          { details: { entry: header.name } },
+          `The bundle contains a ${header.type === 'link' ? 'hard link' : 'symbolic link'} "${escapeUnsafe(header.name)}" → "${escapeUnsafe(header.linkname ?? '')}". Links can point outside the store; Airlock bundles hold regular files only. Do not import it.`,
+          { details: { entry: escapeUnsafe(header.name) } },
         );
       }
       if (header.type !== 'file' && header.type !== 'contiguous-file') {
         throw new AirlockError(
           'TAR_SPECIAL_ENTRY',
-          `The bundle contains a ${header.type ?? 'special'} entry "${header.name}". Airlock bundles hold regular files only; it is refused.`,
-          { details: { entry: header.name, type: header.type } },
+          `The bundle contains a ${header.type ?? 'special'} entry "${escapeUnsafe(header.name)}". Airlock bundles hold regular files only; it is refused.`,
+          { details: { entry: escapeUnsafe(header.name), type: header.type } },
         );
       }
       checkEntryName(header.name, limits);
