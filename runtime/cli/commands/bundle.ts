@@ -14,7 +14,9 @@ function describeCard(b: Pick<BundleInspection, 'card' | 'files' | 'signatures'>
     `${c.name}@${c.version}  (${c.task}, ${c.license})`,
     `  publisher  ${c.publisher}`,
     `  created    ${c.created}${c.expires ? `   expires ${c.expires}` : ''}`,
-    ...(c.description ? [`  about      ${c.description}`] : []),
+    // The description may hold line feeds: each further line is indented under "about", so an
+    // untrusted card cannot print a line that passes for one of these fields or a signature.
+    ...(c.description ? [`  about      ${c.description.replace(/\n/g, '\n             ')}`] : []),
     `  inputs     ${io(c.inputs)}`,
     `  outputs    ${io(c.outputs)}`,
     `  files`,
