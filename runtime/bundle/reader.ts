@@ -10,6 +10,7 @@ import { checkEntryName } from './path-rules.js';
 import { DEFAULT_LIMITS, ENVELOPE_NAME, type BundleLimits } from './limits.js';
 import { decodeStatement, type Statement } from './statement.js';
 import { openRegularFileStream } from '../util/read-file.js';
+import { TarFraming } from './tar-framing.js';
 
 export interface ReadBundleOptions {
   /**
@@ -42,6 +43,8 @@ export interface ReadBundleResult {
   readonly signers: readonly string[];
   readonly sha256: string;
   readonly size: number;
+  /** Every entry (envelope included) with its size, in archive order: what `tar tvf` lists. */
+  readonly entries: readonly { readonly name: string; readonly size: number }[];
 }
 
 /**
@@ -144,10 +147,14 @@ export async function readBundle(source: Readable, options: ReadBundleOptions): 
       );
     }
   });
+  // The raw bytes pass the strict framing check (tar-framing.ts) before tar-stream sees them, so
+  // the archive is read the one way GNU tar lists it.
+  const framing = new TarFraming();
   source.on('error', (error) => extract.destroy(error));
+  framing.on('error', (error) => extract.destroy(error));
   const onAbort = () => source.destroy(new CancelledError('Reading the bundle'));
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  source.pipe(extract);
+  source.pipe(framing).pipe(extract);
 
   let envelope: Envelope | null = null;
   let statement: Statement | null = null;
@@ -160,11 +167,22 @@ export async function readBundle(source: Readable, options: ReadBundleOptions): 
   const files: BundleFile[] = [];
   let entries = 0;
   let total = 0;
+  const order: { name: string; size: number }[] = [];
 
   try {
     for await (const entry of extract) {
       const header = entry.header;
       entries += 1;
+      // The entry tar-stream reports must be the one the strict framing read at this place.
+      const framed = framing.entries[entries - 1];
+      if (!framed || framed.name !== header.name || framed.size !== (header.size ?? 0)) {
+        throw new AirlockError(
+          'TAR_INVALID',
+          `The bundle's tar headers read two ways (entry ${entries}: "${escapeUnsafe(header.name)}"); it is refused. Rebuild it with "airlock bundle create".`,
+          { details: { entry: entries } },
+        );
+      }
+      order.push({ name: header.name, size: header.size ?? 0 });
       // Step 1: tar safety, on every header before its data is read.
       if (entries > limits.maxEntries) {
         throw new AirlockError(
@@ -295,6 +313,7 @@ export async function readBundle(source: Readable, options: ReadBundleOptions): 
     }
   } catch (error) {
     extract.destroy();
+    framing.destroy();
     source.destroy();
     if (options.signal?.aborted) throw new CancelledError('Reading the bundle', { cause: error });
     throw tarError(error as Error);
@@ -331,5 +350,6 @@ export async function readBundle(source: Readable, options: ReadBundleOptions): 
     signers: sigs.signers,
     sha256: whole.digest('hex'),
     size,
+    entries: order,
   };
 }
