@@ -5,7 +5,7 @@
  * its own code; nothing changes on disk or in the database but the audit record of the refusal.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdir, symlink, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -238,4 +238,42 @@ describe('keys and cards named on the command line', () => {
       expect(spawnSync('test', ['-e', out]).status).toBe(1);
     });
   }
+});
+
+describe('a batch job’s output file', () => {
+  it('swapped for a link between runs → IO_ERROR at resume; what the link points at is untouched', async () => {
+    const bundle = await signedBundle(env.root, env.pub);
+    expect((await call(env.handlers, 'models:import', { path: bundle }, ctx)).installed).toBe(1);
+    const inputs = join(env.root, 'inputs');
+    await mkdir(inputs);
+    for (let i = 0; i < 6; i++)
+      await writeFile(
+        join(inputs, `${i}.json`),
+        JSON.stringify({ x: { type: 'float32', dims: [1, 4], data: [i, 0, 1, 0] } }),
+      );
+    const out = join(env.root, 'results.jsonl');
+    const controller = new AbortController();
+    const job = await call(
+      env.handlers,
+      'jobs:start',
+      { model: 'classifier', inputsDir: inputs, outFile: out, config: { concurrency: 1 } },
+      { ...ctx, signal: controller.signal, onProgress: (e) => e.done >= 1 && controller.abort() },
+    );
+    expect(job.state).toBe('cancelled');
+    // Another local user (or a confused deputy) puts a link to a file the service can write.
+    const victim = join(env.root, 'victim.db');
+    // Longer than the lines already committed, so a size check through the link would pass.
+    const precious = 'precious bytes that a truncate would destroy\n'.repeat(1000);
+    await writeFile(victim, precious);
+    await rm(out);
+    await symlink(victim, out);
+    const before = fullSnapshot(env);
+    const jobsBefore = env.airlock.db.prepare('SELECT * FROM jobs').all();
+    await expect(call(env.handlers, 'jobs:resume', { id: job.id }, ctx)).rejects.toMatchObject({
+      code: 'IO_ERROR',
+    });
+    expect(await readFile(victim, 'utf8')).toBe(precious);
+    expect(fullSnapshot(env)).toEqual(before);
+    expect(env.airlock.db.prepare('SELECT * FROM jobs').all()).toEqual(jobsBefore);
+  });
 });
