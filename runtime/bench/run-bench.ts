@@ -9,8 +9,9 @@ import { AirlockError, toErrorInfo } from '../errors.js';
 import type { HardwareStore } from '../hardware/hardware-store.js';
 import type { MachineFacts } from '../hardware/probe.js';
 import { installedGraph } from '../inference/engine.js';
-import { readVerified, type ModelBytes } from '../inference/model-bytes.js';
+import type { ModelBytes } from '../inference/model-bytes.js';
 import { toFeeds } from '../inference/tensors.js';
+import { readPayloadFile } from '../processing/model-files.js';
 import { tensorsFromFile } from '../run/input-file.js';
 import type { ModelRunner } from '../run/runner.js';
 import type { ModelStore } from '../store/model-store.js';
@@ -61,19 +62,8 @@ export async function sampleFeeds(
       'INPUT_INVALID',
       `The sample input ${path} of ${model.name}@${model.version} is listed in the card but not in the bundle. Ask the publisher for a corrected bundle.`,
     );
-  // Read once and hashed against its signed digest, like every installed file that is used.
-  const bytes = Buffer.from(
-    await readVerified(
-      file,
-      (f) => store.read(f.sha256),
-      (f) =>
-        new AirlockError(
-          'MODEL_TAMPERED',
-          `The sample input ${f.path} of ${model.name}@${model.version} no longer matches its signed digest; re-import the bundle from the original medium.`,
-          { details: { sha256: f.sha256, file: f.path } },
-        ),
-    ),
-  );
+  // Read once, checked against its signed digest on the bytes that are used (MODEL_TAMPERED).
+  const bytes = await readPayloadFile(store, model, path);
   return toFeeds(
     model.card.inputs,
     tensorsFromFile(bytes, path, model.card.inputs, `${model.name}@${model.version}`),

@@ -2,12 +2,15 @@ import { createHash } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import * as tar from 'tar-stream';
 import type { BundleFile, BundleSignature } from '../contract/bundle.js';
+import { escapeUnsafe } from '../contract/text.js';
 import { AirlockError, CancelledError } from '../errors.js';
 import { envelopeSchema, type Envelope } from '../crypto/dsse.js';
 import { z } from 'zod';
 import { checkEntryName } from './path-rules.js';
 import { DEFAULT_LIMITS, ENVELOPE_NAME, type BundleLimits } from './limits.js';
 import { decodeStatement, type Statement } from './statement.js';
+import { openRegularFileStream } from '../util/read-file.js';
+import { TarFraming } from './tar-framing.js';
 
 export interface ReadBundleOptions {
   /**
@@ -40,6 +43,44 @@ export interface ReadBundleResult {
   readonly signers: readonly string[];
   readonly sha256: string;
   readonly size: number;
+  /** Every entry (envelope included) with its size, in archive order: what `tar tvf` lists. */
+  readonly entries: readonly { readonly name: string; readonly size: number }[];
+}
+
+/**
+ * The most bytes a bundle file may hold: the raw stream is bounded too, not only the entries it
+ * declares, so a file of endless padding or zero blocks after a valid archive stops at the bundle
+ * limit plus per-entry tar overhead. (The envelope counts in maxTotalBytes like every entry; 4 KiB
+ * per entry covers headers and padding.)
+ */
+export function maxBundleFileBytes(limits: BundleLimits): number {
+  return limits.maxTotalBytes + (limits.maxEntries + 2) * 4096;
+}
+
+/**
+ * Opens a bundle file through the one checked reader (util/read-file.ts): a regular file only
+ * (TAR_INVALID otherwise: a FIFO, device or folder is no bundle), a size over the bundle limit
+ * refused before a byte is read (TAR_LIMIT_EXCEEDED), then streamed from that same descriptor.
+ * `followLinks`: true for a path a person named; false for a bundle found by listing a medium.
+ */
+export async function openBundleFile(
+  path: string,
+  options: {
+    readonly limits?: BundleLimits | undefined;
+    readonly followLinks: boolean;
+    readonly highWaterMark?: number;
+  },
+): Promise<{ stream: Readable; size: number }> {
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  return openRegularFileStream(path, {
+    maxBytes: maxBundleFileBytes(limits),
+    what: 'bundle',
+    followLinks: options.followLinks,
+    missingCode: 'NOT_FOUND',
+    invalidCode: 'TAR_INVALID',
+    tooLargeCode: 'TAR_LIMIT_EXCEEDED',
+    ...(options.highWaterMark ? { highWaterMark: options.highWaterMark } : {}),
+  });
 }
 
 function tarError(error: Error): AirlockError {
@@ -91,10 +132,7 @@ export async function readBundle(source: Readable, options: ReadBundleOptions): 
   const extract = tar.extract();
   const whole = createHash('sha256');
   let size = 0;
-  // The raw stream is bounded too, not only the entries it declares: a file of endless padding or
-  // zero blocks after a valid archive stops at the bundle limit plus per-entry tar overhead.
-  // (The envelope counts in maxTotalBytes like every entry; 4 KiB per entry covers headers and padding.)
-  const maxRawBytes = limits.maxTotalBytes + (limits.maxEntries + 2) * 4096;
+  const maxRawBytes = maxBundleFileBytes(limits);
   source.on('data', (chunk: Buffer) => {
     whole.update(chunk);
     size += chunk.length;
@@ -109,10 +147,14 @@ export async function readBundle(source: Readable, options: ReadBundleOptions): 
       );
     }
   });
+  // The raw bytes pass the strict framing check (tar-framing.ts) before tar-stream sees them, so
+  // the archive is read the one way GNU tar lists it.
+  const framing = new TarFraming();
   source.on('error', (error) => extract.destroy(error));
+  framing.on('error', (error) => extract.destroy(error));
   const onAbort = () => source.destroy(new CancelledError('Reading the bundle'));
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  source.pipe(extract);
+  source.pipe(framing).pipe(extract);
 
   let envelope: Envelope | null = null;
   let statement: Statement | null = null;
@@ -125,11 +167,22 @@ export async function readBundle(source: Readable, options: ReadBundleOptions): 
   const files: BundleFile[] = [];
   let entries = 0;
   let total = 0;
+  const order: { name: string; size: number }[] = [];
 
   try {
     for await (const entry of extract) {
       const header = entry.header;
       entries += 1;
+      // The entry tar-stream reports must be the one the strict framing read at this place.
+      const framed = framing.entries[entries - 1];
+      if (!framed || framed.name !== header.name || framed.size !== (header.size ?? 0)) {
+        throw new AirlockError(
+          'TAR_INVALID',
+          `The bundle's tar headers read two ways (entry ${entries}: "${escapeUnsafe(header.name)}"); it is refused. Rebuild it with "airlock bundle create".`,
+          { details: { entry: entries } },
+        );
+      }
+      order.push({ name: header.name, size: header.size ?? 0 });
       // Step 1: tar safety, on every header before its data is read.
       if (entries > limits.maxEntries) {
         throw new AirlockError(
@@ -140,15 +193,15 @@ export async function readBundle(source: Readable, options: ReadBundleOptions): 
       if (header.type === 'symlink' || header.type === 'link') {
         throw new AirlockError(
           'TAR_LINK_ENTRY',
-          `The bundle contains a ${header.type === 'link' ? 'hard link' : 'symbolic link'} "${header.name}" → "${header.linkname ?? ''}". Links can point outside the store; Airlock bundles hold regular files only. Do not import it.`,
-          { details: { entry: header.name } },
+          `The bundle contains a ${header.type === 'link' ? 'hard link' : 'symbolic link'} "${escapeUnsafe(header.name)}" → "${escapeUnsafe(header.linkname ?? '')}". Links can point outside the store; Airlock bundles hold regular files only. Do not import it.`,
+          { details: { entry: escapeUnsafe(header.name) } },
         );
       }
       if (header.type !== 'file' && header.type !== 'contiguous-file') {
         throw new AirlockError(
           'TAR_SPECIAL_ENTRY',
-          `The bundle contains a ${header.type ?? 'special'} entry "${header.name}". Airlock bundles hold regular files only; it is refused.`,
-          { details: { entry: header.name, type: header.type } },
+          `The bundle contains a ${header.type ?? 'special'} entry "${escapeUnsafe(header.name)}". Airlock bundles hold regular files only; it is refused.`,
+          { details: { entry: escapeUnsafe(header.name), type: header.type } },
         );
       }
       checkEntryName(header.name, limits);
@@ -260,6 +313,7 @@ export async function readBundle(source: Readable, options: ReadBundleOptions): 
     }
   } catch (error) {
     extract.destroy();
+    framing.destroy();
     source.destroy();
     if (options.signal?.aborted) throw new CancelledError('Reading the bundle', { cause: error });
     throw tarError(error as Error);
@@ -296,5 +350,6 @@ export async function readBundle(source: Readable, options: ReadBundleOptions): 
     signers: sigs.signers,
     sha256: whole.digest('hex'),
     size,
+    entries: order,
   };
 }

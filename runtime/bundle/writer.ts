@@ -1,5 +1,5 @@
-import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -14,7 +14,8 @@ import { readModelIo } from '../inference/model-io.js';
 import { sha256File } from '../util/hash.js';
 import { z } from 'zod';
 import { BUNDLE_EXTENSION, ENVELOPE_NAME, PREDICATE_TYPE, STATEMENT_TYPE } from './limits.js';
-import { readBundle } from './reader.js';
+import { openBundleFile, readBundle } from './reader.js';
+import { openRegularFileStream, readRegularFile, readRegularText } from '../util/read-file.js';
 import { encodeStatement, type Statement } from './statement.js';
 import { checkEntryName } from './path-rules.js';
 import { DEFAULT_LIMITS } from './limits.js';
@@ -54,9 +55,17 @@ async function writeTar(
     const envelopeBytes = Buffer.from(JSON.stringify(envelope, null, 2) + '\n', 'utf8');
     pack.entry(header(ENVELOPE_NAME, envelopeBytes.length), envelopeBytes);
     for (const p of [...payload].sort((a, b) => a.name.localeCompare(b.name))) {
+      // The publisher's own file, named on the command line: opened once, checked to be a regular
+      // file, and never read past the size it was hashed at (a file that changed since fails the
+      // entry's size check in tar-stream, and the read-back in signBundle catches any other change).
+      const { stream } = await openRegularFileStream(p.file, {
+        maxBytes: p.size,
+        what: 'payload file',
+        followLinks: true,
+      });
       await new Promise<void>((resolve, reject) => {
         const entry = pack.entry(header(p.name, p.size), (error) => (error ? reject(error) : resolve()));
-        createReadStream(p.file).on('error', reject).pipe(entry);
+        stream.on('error', reject).pipe(entry);
       });
     }
     pack.finalize();
@@ -99,8 +108,15 @@ export async function createBundle(
   const now = options.now ?? new Date();
   let fromFile: Record<string, unknown> = {};
   if (options.card) {
+    // A card is part of the envelope: no bigger than the envelope may be.
+    const text = await readRegularText(options.card, {
+      maxBytes: DEFAULT_LIMITS.maxEnvelopeBytes,
+      what: 'card file',
+      followLinks: true,
+      invalidCode: 'CARD_INVALID',
+    });
     try {
-      fromFile = cardFileSchema.parse(JSON.parse(await readFile(options.card, 'utf8')));
+      fromFile = cardFileSchema.parse(JSON.parse(text));
     } catch (cause) {
       throw new AirlockError(
         'CARD_INVALID',
@@ -118,16 +134,8 @@ export async function createBundle(
         `Two payload files would be named "${name}" in the bundle; rename one.`,
       );
     }
-    let hashed;
-    try {
-      hashed = await sha256File(file);
-    } catch (cause) {
-      if (cause instanceof AirlockError) throw cause;
-      throw new AirlockError('NOT_FOUND', `${file} (for "${name}" in the bundle) cannot be read.`, {
-        cause,
-      });
-    }
-    files.push({ name, file, size: hashed.size, sha256: hashed.sha256 });
+    const { sha256, size } = await sha256File(file, { followLinks: true });
+    files.push({ name, file, size, sha256 });
   };
   await add('model.onnx', options.model);
   if (options.labels) await add('labels.txt', options.labels);
@@ -140,7 +148,12 @@ export async function createBundle(
     await readGraph(
       'model.onnx',
       bundleFiles,
-      (f) => readFile(files.find((p) => p.name === f.path)!.file),
+      (f) =>
+        readRegularFile(files.find((p) => p.name === f.path)!.file, {
+          maxBytes: DEFAULT_LIMITS.maxFileBytes,
+          what: 'payload file',
+          followLinks: true,
+        }),
       (f) =>
         new AirlockError(
           'USAGE',
@@ -214,7 +227,7 @@ export async function signBundle(
 ): Promise<{ keyId: string; signatures: number }> {
   const privateKey = parsePrivateKey(privateKeyPem);
   const publicKey = createPublicKey(privateKey);
-  const checked = await readBundle(createReadStream(path), {});
+  const checked = await readBundle((await openBundleFile(path, { followLinks: true })).stream, {});
   const envelope = signEnvelope(checked.envelope, privateKey, publicKey);
 
   // Re-pack: the new envelope, then the payload entries copied byte for byte.
@@ -224,7 +237,7 @@ export async function signBundle(
   const pack = tar.pack();
   const written = pipeline(pack as unknown as Readable, createWriteStream(out));
   try {
-    createReadStream(path).pipe(extract);
+    (await openBundleFile(path, { followLinks: true })).stream.pipe(extract);
     for await (const entry of extract) {
       const h = entry.header;
       const header: tar.Header = {

@@ -10,6 +10,7 @@ import { insideDataDir, requireConfiguredDataDir } from '../db/data-dir.js';
 import { ownDataDir, resolveDataDir } from '../paths.js';
 import type { CliContext, CliOutput, Command, OptionSpec } from './command.js';
 import { COMMANDS } from './commands/index.js';
+import { escapeForTerminal, escapeJsonForTerminal } from './escape.js';
 import { ProgressReporter } from './progress.js';
 
 const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
@@ -191,10 +192,16 @@ export async function main(args: readonly string[], io: CliIo = defaultIo): Prom
   // "airlock help users add" is "airlock users add --help"; "airlock help" alone, "airlock --help".
   const argv = args[0] === 'help' ? [...args.slice(1), '--help'] : args;
   const json = argv.includes('--json');
+  // The one place the CLI writes: every text is escaped for the terminal (runtime/cli/escape.ts).
+  const out = {
+    text: (t: string) => io.stdout(escapeForTerminal(t)),
+    log: (t: string) => io.stderr(escapeForTerminal(t)),
+    json: (value: unknown) => io.stdout(escapeJsonForTerminal(JSON.stringify(value, jsonReplacer, 2)) + '\n'),
+  };
   const fail = (code: number, error: unknown): number => {
     const info = toErrorInfo(error);
-    if (json) io.stdout(JSON.stringify({ error: info }, null, 2) + '\n');
-    else io.stderr(`airlock: ${info.message}${code === 2 ? '\nRun "airlock --help" for usage.' : ''}\n`);
+    if (json) out.json({ error: info });
+    else out.log(`airlock: ${info.message}${code === 2 ? '\nRun "airlock --help" for usage.' : ''}\n`);
     return code;
   };
 
@@ -205,14 +212,14 @@ export async function main(args: readonly string[], io: CliIo = defaultIo): Prom
     const firstOption = argv.findIndex((a) => a.startsWith('-'));
     const words = firstOption === -1 ? argv : argv.slice(0, firstOption);
     if (words.length === 0 && (argv.length === 0 || help)) {
-      io.stdout(usage());
+      out.text(usage());
       return 0;
     }
     if (words.length === 0) return fail(2, new UsageError('No command given.'));
     const group = findGroup(words);
     if (group && group.length === words.length) {
       if (help) {
-        io.stdout(groupUsage(group));
+        out.text(groupUsage(group));
         return 0;
       }
       // A group alone names no command: a usage error, with the commands it could have been.
@@ -241,7 +248,7 @@ export async function main(args: readonly string[], io: CliIo = defaultIo): Prom
     return fail(2, new UsageError(`${(error as Error).message}\n${usage(command)}`));
   }
   if (values['help']) {
-    io.stdout(usage(command));
+    out.text(usage(command));
     return 0;
   }
   if (positionals.length < command.positionals[0] || positionals.length > command.positionals[1]) {
@@ -289,7 +296,7 @@ export async function main(args: readonly string[], io: CliIo = defaultIo): Prom
       progress: (e: ProgressEvent) => reporter.update(e),
       signal: controller.signal,
       log: (line) => {
-        if (!json) io.stderr(line + '\n');
+        if (!json) out.log(line + '\n');
       },
     };
     let output: CliOutput;
@@ -317,8 +324,8 @@ export async function main(args: readonly string[], io: CliIo = defaultIo): Prom
       outcome: exitCode === 0 ? 'success' : 'refused',
       details: { args: auditArgs(rest), exitCode, ...output.audit },
     });
-    if (json) io.stdout(JSON.stringify(output.json, jsonReplacer, 2) + '\n');
-    else if (output.text) io.stdout(output.text.endsWith('\n') ? output.text : output.text + '\n');
+    if (json) out.json(output.json);
+    else if (output.text) out.text(output.text.endsWith('\n') ? output.text : output.text + '\n');
     return exitCode;
   } catch (error) {
     reporter.stop();

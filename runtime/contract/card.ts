@@ -1,5 +1,9 @@
 import { z } from 'zod';
 import { pipelineSchema, postprocessSchema, preprocessSchema } from './processing.js';
+import { NO_CONTROL_MESSAGE, SAFE_NAME, SAFE_TEXT } from './text.js';
+
+/** A one-line card field shown to people (publisher, license, a tensor's name): see text.ts. */
+const line = (max: number) => z.string().min(1).max(max).regex(SAFE_NAME, NO_CONTROL_MESSAGE);
 
 /** ONNX element types Airlock accepts in cards and tensors (onnxruntime's names). */
 export const ELEMENT_TYPES = [
@@ -34,10 +38,10 @@ export const versionSchema = z.string().regex(SEMVER_PATTERN, 'a version is sema
 const isoDate = z.iso.datetime({ offset: true });
 
 /** A dimension is a fixed size or a symbolic name (e.g. "batch"). */
-export const dimSchema = z.union([z.number().int().nonnegative(), z.string().min(1).max(128)]);
+export const dimSchema = z.union([z.number().int().nonnegative(), line(128)]);
 
 export const tensorSpecSchema = z.object({
-  name: z.string().min(1).max(256),
+  name: line(256),
   type: z.enum(ELEMENT_TYPES),
   shape: z.array(dimSchema).max(16),
 });
@@ -49,23 +53,28 @@ export { pipelineSchema, postprocessSchema, preprocessSchema };
 export const modelCardSchema = z.strictObject({
   name: modelNameSchema,
   version: versionSchema,
-  publisher: z.string().min(1).max(200),
-  description: z.string().max(10_000).default(''),
+  publisher: line(200),
+  /** Free text: tabs and line feeds allowed, no other control or bidirectional characters. */
+  description: z
+    .string()
+    .max(10_000)
+    .regex(SAFE_TEXT, `tabs and line feeds only: ${NO_CONTROL_MESSAGE}`)
+    .default(''),
   created: isoDate,
   expires: isoDate.optional(),
-  license: z.string().min(1).max(200),
-  task: z.string().min(1).max(100),
+  license: line(200),
+  task: line(100),
   /** Payload file holding the ONNX graph. */
-  model: z.string().min(1).default('model.onnx'),
+  model: line(1024).default('model.onnx'),
   inputs: z.array(tensorSpecSchema).min(1).max(64),
   outputs: z.array(tensorSpecSchema).min(1).max(64),
-  labels: z.string().min(1).optional(),
+  labels: line(1024).optional(),
   preprocess: z.array(preprocessSchema).optional(),
   postprocess: z.array(postprocessSchema).optional(),
   /** Reference statistics of inputs/outputs, for drift checks later. */
   referenceStats: z.record(z.string(), z.unknown()).optional(),
   /** Sample inputs shipped in the bundle (payload paths of .json or .npy files). */
-  samples: z.array(z.string().min(1)).optional(),
+  samples: z.array(line(1024)).optional(),
   /** Other models this one chains to, when the bundle is a pipeline. */
   pipeline: pipelineSchema.optional(),
   extra: z.record(z.string(), z.unknown()).optional(),

@@ -70,5 +70,6 @@ export * from './processing.js';
 export * from './shell.js';
 export * from './system.js';
 export * from './tensors.js';
+export * from './text.js';
 export * from './trust.js';
 export * from './users.js';

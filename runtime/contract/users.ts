@@ -16,6 +16,7 @@
  */
 import { z } from 'zod';
 import { channel } from './channel.js';
+import { NO_CONTROL_MESSAGE, SAFE_NAME } from './text.js';
 
 /**
  * admin: trust keys, policy, imports, accounts (and everything an operator may do).
@@ -68,12 +69,16 @@ export const accountName = z
     /^[A-Za-z0-9_][A-Za-z0-9_.@-]{0,63}$/,
     'an account name is 1-64 letters, digits, "_", ".", "@" or "-"',
   );
-/** OS account names differ per platform (DOMAIN\\user on Windows): any printable text up to 256 characters. */
+/**
+ * OS account names differ per platform (DOMAIN\\user on Windows): any printable text up to 256
+ * characters; no control, bidirectional-control or line-separator characters (text.ts), since the
+ * name is shown in the audit log.
+ */
 export const osUserName = z
   .string()
   .min(1)
   .max(256)
-  .regex(/^[^\p{Cc}]+$/u, 'an OS user name has no control characters');
+  .regex(SAFE_NAME, `an OS user name has ${NO_CONTROL_MESSAGE}`);
 export const password = z.string().min(1).max(1024);
 export const roleSchema = z.enum(ROLES);
 

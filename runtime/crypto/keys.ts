@@ -6,6 +6,25 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { AirlockError } from '../errors.js';
+import { readRegularText } from '../util/read-file.js';
+
+/** A PEM key file is well under 1 KiB; anything over this is no key and is refused unread. */
+export const MAX_KEY_FILE_BYTES = 64 * 1024;
+
+/**
+ * Reads a key file a person named ("airlock trust add PUBFILE", "--key KEYFILE") through the one
+ * checked reader: a regular file of at most MAX_KEY_FILE_BYTES (KEY_INVALID otherwise: a FIFO,
+ * device or huge file is never read into memory), following a link the person chose.
+ */
+export async function readKeyFile(path: string, what: string): Promise<string> {
+  return readRegularText(path, {
+    maxBytes: MAX_KEY_FILE_BYTES,
+    what,
+    followLinks: true,
+    missingCode: 'NOT_FOUND',
+    invalidCode: 'KEY_INVALID',
+  });
+}
 
 /** keyid: SHA-256 of the public key's SubjectPublicKeyInfo DER, lower-case hex. */
 export function keyIdOf(publicKey: KeyObject): string {

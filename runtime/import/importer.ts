@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { AdmissionGate } from '../admission/gate.js';
@@ -6,7 +5,7 @@ import type { Allowed } from '../admission/admit.js';
 import type { Actor, AuditLog } from '../audit/audit-log.js';
 import { parseCard } from '../bundle/card-check.js';
 import { BUNDLE_EXTENSION, type BundleLimits } from '../bundle/limits.js';
-import { readBundle, type ReadBundleResult } from '../bundle/reader.js';
+import { openBundleFile, readBundle, type ReadBundleResult } from '../bundle/reader.js';
 import type { BundleInspection, BundleSignature, VerificationReport } from '../contract/bundle.js';
 import type { ModelCard } from '../contract/card.js';
 import type { ProgressEvent } from '../contract/channel.js';
@@ -35,10 +34,22 @@ export interface ImportServices {
   readonly now: () => Date;
 }
 
+/** A bundle to read, and whether a symbolic link may lead to it. */
+export interface FoundBundle {
+  readonly path: string;
+  /**
+   * True for the path a person named (a picker, a command-line argument): it may go through a
+   * link on their own medium. False for a bundle found by listing a folder: listing skips links,
+   * and the file is opened without following one, so a link put in its place later is refused.
+   */
+  readonly named: boolean;
+}
+
 /** A bundle file, or the bundles in a folder (a mounted stick): its top level and its airlock/ folder. */
-export async function findBundles(path: string): Promise<string[]> {
+export async function findBundles(path: string): Promise<FoundBundle[]> {
   let info;
   try {
+    // Only to tell a file from a folder: a file is then opened once and checked on its descriptor.
     info = await stat(path);
   } catch (cause) {
     throw new AirlockError(
@@ -47,15 +58,16 @@ export async function findBundles(path: string): Promise<string[]> {
       { cause },
     );
   }
-  if (info.isFile()) return [path];
+  if (info.isFile()) return [{ path, named: true }];
   if (!info.isDirectory()) throw new AirlockError('USAGE', `${path} is neither a bundle file nor a folder.`);
-  const found: string[] = [];
+  const found: FoundBundle[] = [];
   for (const dir of [path, join(path, 'airlock')]) {
     const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
     for (const e of entries)
-      if (e.isFile() && e.name.endsWith(BUNDLE_EXTENSION)) found.push(join(dir, e.name));
+      if (e.isFile() && e.name.endsWith(BUNDLE_EXTENSION))
+        found.push({ path: join(dir, e.name), named: false });
   }
-  return found.sort();
+  return found.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
 export interface Verified {
@@ -71,15 +83,27 @@ export interface Verified {
  */
 export async function verifyIntoStaging(
   services: Pick<ImportServices, 'admission' | 'store' | 'limits'>,
-  path: string,
+  bundle: FoundBundle,
   options: WorkOptions,
 ): Promise<Verified> {
-  const staging = await services.store.newStaging();
+  // Opened once (a regular file within the bundle limit, checked on its descriptor) before
+  // anything is made in the data directory.
+  const { stream, size: total } = await openBundleFile(bundle.path, {
+    limits: services.limits,
+    followLinks: bundle.named,
+    highWaterMark: 1 << 20,
+  });
+  let staging: Staging;
   try {
-    const total = (await stat(path)).size;
+    staging = await services.store.newStaging();
+  } catch (error) {
+    stream.destroy();
+    throw error;
+  }
+  try {
     const started = performance.now();
     let lastReport = 0;
-    const read = await readBundle(createReadStream(path, { highWaterMark: 1 << 20 }), {
+    const read = await readBundle(stream, {
       admit: (envelope, statement) => services.admission.atEnvelope(envelope, statement),
       sink: (file) => staging.sink(file.path),
       limits: services.limits,
@@ -163,12 +187,15 @@ function report(
  */
 async function refusedReport(
   services: Pick<ImportServices, 'admission'>,
-  path: string,
+  bundle: FoundBundle,
   error: unknown,
   verified: Verified | null,
 ): Promise<VerificationReport> {
+  const { path } = bundle;
   if (verified) return report(path, verified, null, error);
-  const seen = await inspectBundle(path, (e) => services.admission.describe(e)).catch(() => null);
+  const seen = await inspectBundle(path, (e) => services.admission.describe(e), {
+    followLinks: bundle.named,
+  }).catch(() => null);
   return {
     ...report(path, { ...(seen ? { card: seen.card } : {}) }, null, error),
     files: seen?.files ?? [],
@@ -186,9 +213,11 @@ export async function verifyBundle(
   path: string,
   options: WorkOptions = {},
 ): Promise<VerificationReport> {
+  // A path a person named (bundle:verify, "airlock bundle verify").
+  const bundle: FoundBundle = { path, named: true };
   let verified: Verified | null = null;
   try {
-    verified = await verifyIntoStaging(services, path, options);
+    verified = await verifyIntoStaging(services, bundle, options);
     const verdict = admitVerified(services, verified);
     const result = report(path, verified, verdict, null);
     services.audit.append(actor, {
@@ -199,7 +228,7 @@ export async function verifyBundle(
     });
     return result;
   } catch (error) {
-    const result = await refusedReport(services, path, error, verified);
+    const result = await refusedReport(services, bundle, error, verified);
     if (result.error?.code === 'AUDIT_WRITE_FAILED') throw error;
     services.audit.append(actor, {
       action: 'bundle.verify',
@@ -297,12 +326,13 @@ function useDowngrade(
 async function importOne(
   services: ImportServices,
   actor: Actor,
-  path: string,
+  bundle: FoundBundle,
   options: WorkOptions,
 ): Promise<ImportItem> {
+  const { path } = bundle;
   let verified: Verified | null = null;
   try {
-    verified = await verifyIntoStaging(services, path, options);
+    verified = await verifyIntoStaging(services, bundle, options);
     const model = { name: verified.card.name, version: verified.card.version };
     options.onProgress?.({ phase: 'installing', done: 0, total: 1, rate: null, unit: 'steps' });
     const { outcome, verdict } = install(services, actor, path, verified);
@@ -311,7 +341,7 @@ async function importOne(
   } catch (error) {
     const info = toErrorInfo(error);
     if (info.code === 'AUDIT_WRITE_FAILED') throw error;
-    const verification = await refusedReport(services, path, error, verified);
+    const verification = await refusedReport(services, bundle, error, verified);
     const card = verification.card;
     services.audit.append(actor, {
       action: 'bundle.reject',
@@ -359,13 +389,17 @@ export async function importPath(
 
 /**
  * Reads the card, file list and signatures without a trust decision or payload check; `describe`
- * says which trusted key each signature belongs to (none: key ids only).
+ * says which trusted key each signature belongs to (none: key ids only). The file is opened once
+ * and checked like every bundle (a regular file within the default bundle limit).
  */
 export async function inspectBundle(
   path: string,
   describe: ((envelope: Envelope) => BundleSignature[]) | null = null,
+  options: { readonly followLinks?: boolean } = {},
 ): Promise<BundleInspection> {
-  const read = await readBundle(createReadStream(path), { skipPayload: true });
+  // A path a person named unless the caller found it by listing a folder (media scan).
+  const { stream } = await openBundleFile(path, { followLinks: options.followLinks ?? true });
+  const read = await readBundle(stream, { skipPayload: true });
   const card = parseCard(read.statement, read.files);
   return {
     path,

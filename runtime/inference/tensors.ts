@@ -29,6 +29,72 @@ function elementCount(dims: readonly number[]): number {
   return dims.reduce((a, b) => a * b, 1);
 }
 
+/** The whole-number range of each integer element type (bool: 0 and 1). */
+const INT_RANGE: Partial<Record<ElementType, readonly [number, number]>> = {
+  int8: [-128, 127],
+  uint8: [0, 255],
+  int16: [-32768, 32767],
+  uint16: [0, 65535],
+  int32: [-2147483648, 2147483647],
+  uint32: [0, 4294967295],
+  bool: [0, 1],
+};
+const BIG_RANGE: Partial<Record<ElementType, readonly [bigint, bigint]>> = {
+  int64: [-(1n << 63n), (1n << 63n) - 1n],
+  uint64: [0n, (1n << 64n) - 1n],
+};
+const FLOAT32_MAX = 3.4028234663852886e38;
+const FLOAT16_MAX = 65504;
+
+/** Rounds half to even (x >= 0). */
+function roundHalfEven(x: number): number {
+  const f = Math.floor(x);
+  const d = x - f;
+  return d > 0.5 || (d === 0.5 && f % 2 === 1) ? f + 1 : f;
+}
+
+/**
+ * IEEE 754 binary16 bits of a number (round to nearest, ties to even), the form onnxruntime's
+ * float16 tensors take in a Uint16Array. The caller has checked |v| <= 65504 (or non-finite).
+ */
+export function float16Bits(v: number): number {
+  if (Number.isNaN(v)) return 0x7e00;
+  const sign = v < 0 || Object.is(v, -0) ? 0x8000 : 0;
+  const a = Math.abs(v);
+  if (a === Infinity) return sign | 0x7c00;
+  if (a < 2 ** -14) return sign | roundHalfEven(a / 2 ** -24); // subnormal (1024 is the smallest normal)
+  let e = Math.floor(Math.log2(a));
+  if (2 ** e > a) e -= 1;
+  else if (2 ** (e + 1) <= a) e += 1;
+  let m = roundHalfEven((a / 2 ** e - 1) * 1024);
+  if (m === 1024) {
+    m = 0;
+    e += 1;
+  }
+  return e > 15 ? sign | 0x7c00 : sign | ((e + 15) << 10) | m;
+}
+
+function badValue(name: string, type: ElementType, index: number, value: unknown, why: string): AirlockError {
+  const shown = typeof value === 'string' ? JSON.stringify(value.slice(0, 60)) : String(value);
+  return new AirlockError('INPUT_INVALID', `Input "${name}" is ${type}; value ${index} (${shown}) ${why}.`, {
+    details: {
+      input: name,
+      type,
+      index,
+      value: typeof value === 'string' ? value.slice(0, 60) : String(value),
+    },
+  });
+}
+
+/**
+ * JSON values → the typed array of the declared element type. Every value is checked against
+ * that type before it is stored, never wrapped, truncated or rounded into range: integers must be
+ * whole and within the type's range; 64-bit integers are JSON numbers only while they are safe
+ * integers (|n| <= 2^53 - 1), larger ones decimal strings, and those must be in range too; bool
+ * takes true/false (or 0/1); float32 and float16 refuse finite values beyond their largest. The
+ * error names the first bad value (its index and value). A typed array passed in-process must
+ * already be of the declared type; it is used as it is.
+ */
 function toTypedData(name: string, t: TensorJson): ort.Tensor['data'] {
   const count = elementCount(t.dims);
   if (t.type === 'string') {
@@ -46,7 +112,8 @@ function toTypedData(name: string, t: TensorJson): ort.Tensor['data'] {
     if (!(t.data instanceof expected)) {
       throw new AirlockError(
         'INPUT_TYPE_MISMATCH',
-        `Input "${name}" is declared ${t.type} but its data is a ${t.data.constructor.name}.`,
+        `Input "${name}" is declared ${t.type} but its data is a ${t.data.constructor.name}${t.type === 'float16' ? ' (float16 data in-process is a Uint16Array of IEEE half bits)' : ''}.`,
+        { details: { input: name, type: t.type, given: t.data.constructor.name } },
       );
     }
     return t.data;
@@ -59,31 +126,59 @@ function toTypedData(name: string, t: TensorJson): ort.Tensor['data'] {
       { details: { input: name, values: values.length, expected: count } },
     );
   }
-  if (t.type === 'int64' || t.type === 'uint64') {
+  const big = BIG_RANGE[t.type];
+  if (big) {
+    const [min, max] = big;
     const out = new (t.type === 'int64' ? BigInt64Array : BigUint64Array)(count);
     for (let i = 0; i < count; i++) {
       const v = values[i];
-      if (typeof v === 'number' && Number.isInteger(v)) out[i] = BigInt(v);
-      else if (typeof v === 'string' && /^-?\d+$/.test(v)) out[i] = BigInt(v);
-      else
-        throw new AirlockError(
-          'INPUT_INVALID',
-          `Input "${name}" is ${t.type}; value ${i} (${JSON.stringify(v)}) is not an integer (use a JSON number or a decimal string).`,
-        );
+      let n: bigint;
+      if (typeof v === 'number') {
+        if (!Number.isInteger(v)) throw badValue(name, t.type, i, v, 'is not a whole number');
+        if (!Number.isSafeInteger(v))
+          throw badValue(
+            name,
+            t.type,
+            i,
+            v,
+            'is beyond the integers a JSON number holds exactly (2^53 - 1); write it as a decimal string, e.g. "9007199254740993"',
+          );
+        n = BigInt(v);
+      } else if (typeof v === 'string' && /^-?\d{1,40}$/.test(v)) n = BigInt(v);
+      else throw badValue(name, t.type, i, v, 'is not an integer (use a JSON number or a decimal string)');
+      if (n < min || n > max)
+        throw badValue(name, t.type, i, v, `is out of range for ${t.type} [${min}, ${max}]`);
+      out[i] = n;
     }
     return out;
   }
+  const range = INT_RANGE[t.type];
   const out = new ctor(count);
   for (let i = 0; i < count; i++) {
     const v = values[i];
     const n = typeof v === 'boolean' ? Number(v) : v;
-    if (typeof n !== 'number' || (Number.isNaN(n) && t.type !== 'float32' && t.type !== 'float64')) {
-      throw new AirlockError(
-        'INPUT_INVALID',
-        `Input "${name}" is ${t.type}; value ${i} (${JSON.stringify(v)}) is not a number.`,
-      );
+    if (typeof n !== 'number') throw badValue(name, t.type, i, v, 'is not a number');
+    if (range) {
+      if (!Number.isInteger(n))
+        throw badValue(
+          name,
+          t.type,
+          i,
+          v,
+          t.type === 'bool' ? 'is not true, false, 0 or 1' : 'is not a whole number',
+        );
+      if (n < range[0] || n > range[1])
+        throw badValue(name, t.type, i, v, `is out of range for ${t.type} [${range[0]}, ${range[1]}]`);
+      out[i] = n;
+    } else if (t.type === 'float16') {
+      if (Number.isFinite(n) && Math.abs(n) > FLOAT16_MAX)
+        throw badValue(name, t.type, i, v, `is beyond the largest float16 (${FLOAT16_MAX})`);
+      out[i] = float16Bits(n);
+    } else {
+      if (t.type === 'float32' && Number.isFinite(n) && Math.abs(n) > FLOAT32_MAX)
+        throw badValue(name, t.type, i, v, `is beyond the largest float32 (${FLOAT32_MAX})`);
+      out[i] = n;
     }
-    out[i] = n;
   }
   return out;
 }

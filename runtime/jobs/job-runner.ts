@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { open, rm, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, open, rm, type FileHandle } from 'node:fs/promises';
 import { dirname, extname, join, resolve } from 'node:path';
 import type { Actor, AuditLog } from '../audit/audit-log.js';
 import type { ProgressEvent } from '../contract/channel.js';
@@ -54,6 +55,31 @@ function isAlive(pid: number): boolean {
  * goes through the one run path (admission at run time, the model's dynamic batcher), and its
  * line is durable before the input counts as done.
  */
+/**
+ * Reopens a job's output file to truncate it to its committed length and append: the regular
+ * file the job created, opened without following a link and checked on its descriptor, so a link
+ * or FIFO swapped in between runs is refused (IO_ERROR) instead of truncating what it points at.
+ */
+async function openOutput(path: string): Promise<FileHandle> {
+  const refused = (cause?: unknown) =>
+    new AirlockError(
+      'IO_ERROR',
+      `The output file ${path} is no longer the regular file the job wrote (a link, folder or FIFO is in its place); it was left untouched and the job cannot resume. Start a new job.`,
+      { details: { file: path }, ...(cause === undefined ? {} : { cause }) },
+    );
+  let fh: FileHandle;
+  try {
+    fh = await open(path, constants.O_RDWR | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (cause) {
+    throw refused(cause);
+  }
+  if (!(await fh.stat()).isFile()) {
+    await fh.close();
+    throw refused();
+  }
+  return fh;
+}
+
 export class JobRunner {
   constructor(private readonly services: JobServices) {}
 
@@ -69,7 +95,7 @@ export class JobRunner {
         `The output file must end in .csv or .jsonl; given ${request.outFile}.`,
       );
     const format = ext === '.csv' ? 'csv' : 'jsonl';
-    const exists = await stat(outFile).then(
+    const exists = await lstat(outFile).then(
       () => true,
       () => false,
     );
@@ -163,8 +189,9 @@ export class JobRunner {
         `Job ${id} is still running in process ${job.ownerPid}; cancel it there first.`,
       );
     }
-    const size = await stat(job.outFile).then(
-      (s) => s.size,
+    // lstat: the file Airlock made, never what a link put in its place points at.
+    const size = await lstat(job.outFile).then(
+      (s) => (s.isFile() ? s.size : -1),
       () => -1,
     );
     if (size < job.committedBytes) {
@@ -222,7 +249,8 @@ export class JobRunner {
       const model = this.services.runner.admitted(job.model);
       let bytes: Buffer;
       try {
-        bytes = await readInputFile(join(job.inputsDir, item.file));
+        // Listed by the job (links skipped there): a link put in its place later is not followed.
+        bytes = await readInputFile(join(job.inputsDir, item.file), undefined, { followLinks: false });
       } catch (cause) {
         throw new AirlockError(
           'MEDIA_READ_FAILED',
@@ -273,7 +301,7 @@ export class JobRunner {
       [`job:${job.id}`, options.operationId],
       options.signal,
       async (signal) => {
-        const fh = await open(job.outFile, 'r+');
+        const fh = await openOutput(job.outFile);
         let committed = job.committedBytes;
         try {
           await fh.truncate(committed);

@@ -1,14 +1,16 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { lstat, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MediaScanReport, ScannedBundle, ScannedDocument } from '../contract/media.js';
 import { judgeDocument } from '../policy/judge.js';
 import type { PolicyServices } from '../policy/services.js';
 import { MAX_SIGNED_DOCUMENT_BYTES } from '../policy/signed-document.js';
 import { AirlockError, toErrorInfo } from '../errors.js';
+import { readRegularFile } from '../util/read-file.js';
 import {
   admitVerified,
   findBundles,
   inspectBundle,
+  type FoundBundle,
   verifyIntoStaging,
   type ImportServices,
   type WorkOptions,
@@ -45,25 +47,28 @@ export async function scanMedium(
       `${mountpoint} is not a folder; give the medium's mount point.`,
     );
   const bundles: ScannedBundle[] = [];
-  for (const path of await findBundles(mountpoint)) {
+  for (const found of await findBundles(mountpoint)) {
     if (options.signal?.aborted)
       throw new AirlockError('CANCELLED', 'The scan was cancelled; nothing was changed.');
-    bundles.push(await scanBundle(services, path, options));
+    bundles.push(await scanBundle(services, found, options));
   }
   return { mountpoint, bundles, documents: await scanDocuments(services, mountpoint) };
 }
 
 async function scanBundle(
   services: ScanServices,
-  path: string,
+  found: FoundBundle,
   options: WorkOptions,
 ): Promise<ScannedBundle> {
-  const size = await stat(path).then(
+  const { path } = found;
+  // For the report only (lstat: never opens the file, never follows a link); what is verified is
+  // read through one checked descriptor in verifyIntoStaging.
+  const size = await lstat(path).then(
     (s) => s.size,
     () => 0,
   );
   try {
-    const verified = await verifyIntoStaging(services, path, options);
+    const verified = await verifyIntoStaging(services, found, options);
     try {
       const verdict = admitVerified(services, verified);
       const { card, read } = verified;
@@ -86,7 +91,9 @@ async function scanBundle(
   } catch (error) {
     if (toErrorInfo(error).code === 'CANCELLED') throw error;
     // What can still be shown (never used for a decision): the card and the signing key ids.
-    const seen = await inspectBundle(path, (e) => services.admission.describe(e)).catch(() => null);
+    const seen = await inspectBundle(path, (e) => services.admission.describe(e), {
+      followLinks: found.named,
+    }).catch(() => null);
     return {
       path,
       size,
@@ -111,12 +118,13 @@ async function scanDocuments(services: ScanServices, mountpoint: string): Promis
     for (const e of entries) {
       if (!e.isFile() || !e.name.toLowerCase().endsWith('.json')) continue;
       const path = join(dir, e.name);
-      const size = await stat(path).then(
-        (s) => s.size,
-        () => Infinity,
-      );
-      if (size > MAX_SIGNED_DOCUMENT_BYTES) continue;
-      const bytes = await readFile(path).catch(() => null);
+      // Found by listing (links skipped there), so never through a link; a FIFO, device or
+      // oversized file put in its place is skipped unread, like any file that is no document.
+      const bytes = await readRegularFile(path, {
+        maxBytes: MAX_SIGNED_DOCUMENT_BYTES,
+        what: 'document',
+        followLinks: false,
+      }).catch(() => null);
       const verdict = bytes ? judgeDocument(services, bytes) : null;
       if (verdict) found.push({ path, ...verdict });
     }

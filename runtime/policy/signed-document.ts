@@ -1,9 +1,10 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { envelopeSchema, signEnvelope, verifySignature, type Envelope } from '../crypto/dsse.js';
 import { parsePrivateKey } from '../crypto/keys.js';
 import { AirlockError } from '../errors.js';
+import { readRegularFile } from '../util/read-file.js';
 
 /** Policies and revocation lists are small JSON files; anything bigger is refused unread. */
 export const MAX_SIGNED_DOCUMENT_BYTES = 4 * 1024 * 1024;
@@ -30,29 +31,27 @@ export async function writeEnvelope(path: string, envelope: Envelope): Promise<v
   await rename(tmp, path);
 }
 
-/** Parses a signed document file: envelope shape, payload type, then the document schema. */
+/**
+ * Parses a signed document file: envelope shape, payload type, then the document schema. Read
+ * through the one checked reader (util/read-file.ts): a regular file only, its size checked on
+ * the open descriptor before reading and no more than the limit + 1 bytes read, so a link to
+ * /dev/zero or a FIFO is refused at once (POLICY_INVALID) instead of growing or hanging. The path
+ * is one a person named (a picker, "airlock trust policy apply FILE"), so a link is followed to
+ * what it points at, which must itself pass those checks.
+ */
 export async function readSignedDocument<S extends z.ZodType>(
   path: string,
   payloadType: string,
   schema: S,
   what: string,
 ): Promise<SignedDocument<z.output<S>>> {
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (cause) {
-    throw new AirlockError(
-      'NOT_FOUND',
-      `Cannot read the ${what} ${path}: ${(cause as Error).message}. Check the path and that the medium is mounted.`,
-      { cause },
-    );
-  }
-  if (bytes.length > MAX_SIGNED_DOCUMENT_BYTES) {
-    throw new AirlockError(
-      'POLICY_INVALID',
-      `${path} is ${bytes.length} bytes; a ${what} is at most ${MAX_SIGNED_DOCUMENT_BYTES}. It is refused.`,
-    );
-  }
+  const bytes = await readRegularFile(path, {
+    maxBytes: MAX_SIGNED_DOCUMENT_BYTES,
+    what,
+    followLinks: true,
+    missingCode: 'NOT_FOUND',
+    invalidCode: 'POLICY_INVALID',
+  });
   return parseSignedDocument(bytes, payloadType, schema, what);
 }
 

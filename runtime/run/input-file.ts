@@ -1,5 +1,3 @@
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { z } from 'zod';
 import type { TensorSpec } from '../contract/card.js';
@@ -7,6 +5,7 @@ import { tensorJsonSchema, tensorMapSchema, type TensorMapJson } from '../contra
 import { AirlockError } from '../errors.js';
 import { parseNpy } from '../inference/npy.js';
 import { isImageFile } from '../processing/image.js';
+import { readRegularFile } from '../util/read-file.js';
 
 /**
  * The one reader of input files (the Run screen's pick, `airlock run --input`, every file of a
@@ -27,52 +26,25 @@ export function inputFileKind(name: string): InputFileKind | null {
 }
 
 /**
- * Reads an input file named by a path: opened without blocking (a FIFO or device cannot stall
- * the engine), checked to be a regular file on the open descriptor (so a swap after the check
- * changes nothing), refused above `max` bytes, and read no further than the size it had.
+ * Reads an input file named by a path, through the one bounded reader (util/read-file.ts): opened
+ * without blocking (a FIFO or device cannot stall the engine), checked to be a regular file on the
+ * open descriptor (so a swap after the check changes nothing), refused above `max` bytes before
+ * a byte is read. `followLinks`: true for a path a person picked (the Run screen, `--input`);
+ * false for the files Airlock listed itself (a batch job's input folder, where listing already
+ * skipped links).
  */
-export async function readInputFile(path: string, max = MAX_INPUT_FILE_BYTES): Promise<Buffer> {
-  let fh;
-  try {
-    fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (cause) {
-    throw new AirlockError(
-      'MEDIA_NOT_FOUND',
-      `Cannot read the input file ${path}: ${(cause as Error).message}. Check the path and that the medium is mounted.`,
-      { cause, details: { file: path } },
-    );
-  }
-  try {
-    const info = await fh.stat();
-    if (!info.isFile())
-      throw new AirlockError(
-        'INPUT_INVALID',
-        `${path} is not a regular file (it is a folder, device, FIFO or socket); give an image, .npy or .json file.`,
-        { details: { file: path } },
-      );
-    if (info.size > max)
-      throw new AirlockError(
-        'INPUT_INVALID',
-        `${path} is ${info.size} bytes, over the ${max}-byte limit for one input file; split it into smaller inputs.`,
-        { details: { file: path, size: info.size, limit: max } },
-      );
-    const bytes = Buffer.alloc(info.size);
-    let at = 0;
-    while (at < bytes.length) {
-      const { bytesRead } = await fh.read(bytes, at, bytes.length - at, at);
-      if (bytesRead === 0) break;
-      at += bytesRead;
-    }
-    if (at !== bytes.length)
-      throw new AirlockError(
-        'MEDIA_READ_FAILED',
-        `${path} became shorter while it was read (${at} of ${bytes.length} bytes); it was not used. Check the medium and try again.`,
-        { details: { file: path } },
-      );
-    return bytes;
-  } finally {
-    await fh.close();
-  }
+export async function readInputFile(
+  path: string,
+  max = MAX_INPUT_FILE_BYTES,
+  options: { readonly followLinks?: boolean } = {},
+): Promise<Buffer> {
+  return readRegularFile(path, {
+    maxBytes: max,
+    what: 'input file',
+    followLinks: options.followLinks ?? true,
+    missingCode: 'MEDIA_NOT_FOUND',
+    invalidCode: 'INPUT_INVALID',
+  });
 }
 
 const FORMAT_HINT =

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { constants, createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import {
   closeSync,
   existsSync,
@@ -11,12 +11,14 @@ import {
   renameSync,
   rmSync,
 } from 'node:fs';
-import { mkdir, open, rm } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Db } from '../db/database.js';
 import type { DataPaths } from '../paths.js';
 import { sha256File } from '../util/hash.js';
 import { isAlive } from '../util/pid.js';
+import { readRegularFile } from '../util/read-file.js';
+import { DEFAULT_LIMITS } from '../bundle/limits.js';
 
 /** One import's staging area: files land here while they are hashed, then move into the store. */
 export class Staging {
@@ -41,7 +43,7 @@ export class Staging {
   /** The staged bytes of a payload file (null when nothing was staged for it). */
   async read(path: string): Promise<Buffer | null> {
     const file = this.files.get(path);
-    return file ? readRegularFile(file) : null;
+    return file ? readStoredFile(file) : null;
   }
 
   async discard(): Promise<void> {
@@ -90,7 +92,7 @@ export class ModelStore {
    * the signed digest and hands the same bytes on, so nothing can change between check and use.
    */
   async read(sha256: string): Promise<Buffer | null> {
-    return readRegularFile(this.blobPath(sha256));
+    return readStoredFile(this.blobPath(sha256));
   }
 
   /** Re-hashes a blob (before a model is loaded): true when it still holds what was installed. */
@@ -144,22 +146,19 @@ export class ModelStore {
   }
 }
 
-/** The bytes of a regular file, not following a final symbolic link; null when that is not what is there. */
-async function readRegularFile(path: string): Promise<Buffer | null> {
-  let fh;
+/**
+ * The bytes of a file the store made (a blob, a staged file): a regular file, not through a link,
+ * bounded by the largest payload file a bundle may hold; null when that is not what is there.
+ */
+async function readStoredFile(path: string): Promise<Buffer | null> {
   try {
-    fh = await open(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0));
+    return await readRegularFile(path, {
+      maxBytes: DEFAULT_LIMITS.maxFileBytes,
+      what: 'installed file',
+      followLinks: false,
+    });
   } catch {
     return null;
-  }
-  try {
-    const info = await fh.stat();
-    if (!info.isFile()) return null;
-    return await fh.readFile();
-  } catch {
-    return null;
-  } finally {
-    await fh.close();
   }
 }
 

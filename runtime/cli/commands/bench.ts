@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { call } from '../../api/handlers.js';
 import { compareReports, parseReport } from '../../bench/compare.js';
 import { SCENARIOS, type BenchReport, type Scenario, type TunedChoice } from '../../contract/bench.js';
 import { AirlockError, UsageError } from '../../errors.js';
 import { describeConfig } from '../../tuning/choose.js';
+import { readRegularText } from '../../util/read-file.js';
 import { str, type Command } from '../command.js';
+
+/** An exported benchmark report is a few hundred KiB; a bigger file is no report. */
+const MAX_REPORT_BYTES = 64 * 1024 * 1024;
 
 const mib = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
 
@@ -210,14 +214,16 @@ export const benchCommands: Command[] = [
     positionals: [2, 2],
     dataDir: false,
     async run(ctx) {
-      const read = async (file: string) => {
-        try {
-          return parseReport(await readFile(file, 'utf8'), file);
-        } catch (cause) {
-          if (cause instanceof AirlockError) throw cause;
-          throw new AirlockError('NOT_FOUND', `Cannot read ${file}: ${(cause as Error).message}.`, { cause });
-        }
-      };
+      // Reports a person named: through the one checked reader (regular files, bounded).
+      const read = async (file: string) =>
+        parseReport(
+          await readRegularText(file, {
+            maxBytes: MAX_REPORT_BYTES,
+            what: 'benchmark report',
+            followLinks: true,
+          }),
+          file,
+        );
       const [a, b] = [await read(ctx.positionals[0]!), await read(ctx.positionals[1]!)];
       const c = compareReports(a, b);
       const fmt = (x: number | null) => (x === null ? '-' : x.toFixed(3));

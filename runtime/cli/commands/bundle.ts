@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { call } from '../../api/handlers.js';
 import { createBundle, signBundle } from '../../bundle/writer.js';
 import type { BundleInspection, VerificationReport } from '../../contract/bundle.js';
+import { readKeyFile } from '../../crypto/keys.js';
 import { AirlockError } from '../../errors.js';
 import { inspectBundle } from '../../import/importer.js';
 import { str, type Command } from '../command.js';
@@ -14,7 +14,9 @@ function describeCard(b: Pick<BundleInspection, 'card' | 'files' | 'signatures'>
     `${c.name}@${c.version}  (${c.task}, ${c.license})`,
     `  publisher  ${c.publisher}`,
     `  created    ${c.created}${c.expires ? `   expires ${c.expires}` : ''}`,
-    ...(c.description ? [`  about      ${c.description}`] : []),
+    // The description may hold line feeds: each further line is indented under "about", so an
+    // untrusted card cannot print a line that passes for one of these fields or a signature.
+    ...(c.description ? [`  about      ${c.description.replace(/\n/g, '\n             ')}`] : []),
     `  inputs     ${io(c.inputs)}`,
     `  outputs    ${io(c.outputs)}`,
     `  files`,
@@ -106,14 +108,7 @@ export const bundleCommands: Command[] = [
     async run(ctx) {
       const keyFile = str(ctx, 'key');
       if (!keyFile) throw new AirlockError('USAGE', '"airlock bundle sign" needs --key KEYFILE.');
-      let pem: string;
-      try {
-        pem = await readFile(keyFile, 'utf8');
-      } catch (cause) {
-        throw new AirlockError('NOT_FOUND', `Cannot read ${keyFile}: ${(cause as Error).message}.`, {
-          cause,
-        });
-      }
+      const pem = await readKeyFile(keyFile, 'private key');
       const signed = await signBundle(ctx.positionals[0]!, pem);
       return {
         json: { path: ctx.positionals[0], ...signed },

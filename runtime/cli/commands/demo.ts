@@ -1,10 +1,11 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { Airlock } from '../../airlock.js';
 import { call, createHandlers } from '../../api/handlers.js';
 import { prepareDemoStick, renderTextImage, sampleLine } from '../../demo/demo.js';
+import { readKeyFile } from '../../crypto/keys.js';
 import { resolveDataDir } from '../../paths.js';
 import type { Command } from '../command.js';
 
@@ -43,7 +44,7 @@ export const demoCommands: Command[] = [
             'trust:add',
             {
               name: `demo-publisher-${stick.keyId.slice(0, 8)}`,
-              publicKeyPem: await readFile(stick.publicKey, 'utf8'),
+              publicKeyPem: await readKeyFile(stick.publicKey, 'public key'),
             },
             c,
           );

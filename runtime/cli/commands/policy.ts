@@ -1,5 +1,3 @@
-import { createReadStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { call } from '../../api/handlers.js';
 import {
   POLICY_PAYLOAD_TYPE,
@@ -11,15 +9,17 @@ import {
   type PolicyDocumentInput,
   type RevocationListInput,
 } from '../../contract/policy.js';
-import { keyIdOf, parsePublicKey } from '../../crypto/keys.js';
+import { keyIdOf, parsePublicKey, readKeyFile } from '../../crypto/keys.js';
 import { AirlockError } from '../../errors.js';
 import {
   envelopeFor,
+  MAX_SIGNED_DOCUMENT_BYTES,
   parseSignedDocument,
   signDocumentEnvelope,
   writeEnvelope,
 } from '../../policy/signed-document.js';
-import { readBundle } from '../../bundle/reader.js';
+import { openBundleFile, readBundle } from '../../bundle/reader.js';
+import { readRegularFile } from '../../util/read-file.js';
 import { statementDigest } from '../../bundle/statement.js';
 import { str, type CliContext, type Command } from '../command.js';
 import { z } from 'zod';
@@ -40,14 +40,15 @@ function positiveInt(value: string | undefined, flag: string, fallback?: number)
   return n;
 }
 
-async function readText(file: string, what: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8');
-  } catch (cause) {
-    throw new AirlockError('NOT_FOUND', `Cannot read ${what} ${file}: ${(cause as Error).message}.`, {
-      cause,
-    });
-  }
+/** A signed document a person named, through the one checked reader (bounded, regular files only). */
+async function readDocument(file: string, what: string): Promise<Buffer> {
+  return readRegularFile(file, {
+    maxBytes: MAX_SIGNED_DOCUMENT_BYTES,
+    what,
+    followLinks: true,
+    missingCode: 'NOT_FOUND',
+    invalidCode: 'POLICY_INVALID',
+  });
 }
 
 /** Validates a document with its schema before it is ever written (a typo never reaches an admin's signature). */
@@ -76,13 +77,8 @@ async function signFile(
       `Signing a ${what} needs --key ADMIN.key (a facility admin's private key).`,
     );
   const file = ctx.positionals[0]!;
-  const signed = parseSignedDocument(
-    Buffer.from(await readText(file, `the ${what}`)),
-    payloadType,
-    schema,
-    what,
-  );
-  const envelope = signDocumentEnvelope(signed.envelope, await readText(keyFile, 'the private key'));
+  const signed = parseSignedDocument(await readDocument(file, what), payloadType, schema, what);
+  const envelope = signDocumentEnvelope(signed.envelope, await readKeyFile(keyFile, 'private key'));
   const out = str(ctx, 'out') ?? file;
   await writeEnvelope(out, envelope);
   const keyId = envelope.signatures.at(-1)!.keyid;
@@ -192,7 +188,7 @@ export const policyCommands: Command[] = [
         for (const spec of list(ctx, flag)) {
           const eq = spec.indexOf('=');
           if (eq <= 0) throw new AirlockError('USAGE', `--${flag} "${spec}" must be NAME=PUBFILE.`);
-          const pem = await readText(spec.slice(eq + 1), 'the public key');
+          const pem = await readKeyFile(spec.slice(eq + 1), 'public key');
           out.push({
             name: spec.slice(0, eq),
             publicKeyPem: pem,
@@ -278,7 +274,7 @@ export const policyCommands: Command[] = [
       const keys = [];
       for (const k of list(ctx, 'key'))
         keys.push({
-          keyId: hex.test(k) ? k : keyIdOf(parsePublicKey(await readText(k, 'the public key'), k)),
+          keyId: hex.test(k) ? k : keyIdOf(parsePublicKey(await readKeyFile(k, 'public key'), k)),
           reason,
         });
       const bundles = [];
@@ -291,7 +287,10 @@ export const policyCommands: Command[] = [
         // re-signed or repacked copy is refused too.
         let read;
         try {
-          read = await readBundle(createReadStream(b), { skipPayload: true });
+          // A bundle a person named: opened once and checked like every bundle.
+          read = await readBundle((await openBundleFile(b, { followLinks: true })).stream, {
+            skipPayload: true,
+          });
         } catch (cause) {
           throw new AirlockError('NOT_FOUND', `Cannot read bundle ${b}: ${(cause as Error).message}.`, {
             cause,

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { call } from '../../api/handlers.js';
+import { readKeyFile } from '../../crypto/keys.js';
 import { AirlockError } from '../../errors.js';
 import { str, type Command } from '../command.js';
 
@@ -22,12 +22,7 @@ export const trustCommands: Command[] = [
       const name = str(ctx, 'name');
       if (!name) throw new AirlockError('USAGE', '"airlock trust add" needs --name NAME.');
       const file = ctx.positionals[0]!;
-      let pem: string;
-      try {
-        pem = await readFile(file, 'utf8');
-      } catch (cause) {
-        throw new AirlockError('NOT_FOUND', `Cannot read ${file}: ${(cause as Error).message}.`, { cause });
-      }
+      const pem = await readKeyFile(file, 'public key');
       const key = await call(
         ctx.handlers!,
         'trust:add',
