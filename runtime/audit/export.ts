@@ -17,10 +17,12 @@ import type { AuditExportReport, SignedCheckpoint } from '../contract/audit.js';
 import type { ProgressEvent } from '../contract/channel.js';
 import { AirlockError, throwIfAborted } from '../errors.js';
 import type { Db } from '../db/database.js';
+import { diskFullError, freeBytes, isDiskFull } from '../db/disk.js';
 import type { DataPaths } from '../paths.js';
 import { archiveAnchor, type Actor, type AuditLog } from './audit-log.js';
 import type { AuditIntegrity } from './integrity.js';
 import { VERIFIER_SOURCE } from './verifier/embedded.js';
+import { tempNameBeside } from '../util/temp-name.js';
 
 export const EXPORT_FORMAT = 'airlock.audit.export/v1';
 export const RECORD_FIELDS = [
@@ -94,11 +96,23 @@ class DigestWriter {
     while (off < buf.length) off += writeSync(this.fd, buf, off);
   }
 
+  private closed = false;
+
   close(): { name: string; sha256: string; bytes: number } {
-    this.flush();
-    fsyncSync(this.fd);
-    closeSync(this.fd);
+    try {
+      this.flush();
+      fsyncSync(this.fd);
+    } finally {
+      this.discard();
+    }
     return { name: basename(this.file), sha256: this.hash.digest('hex'), bytes: this.bytes };
+  }
+
+  /** Closes the descriptor, once, whatever happened (a full medium must still unmount). */
+  discard(): void {
+    if (this.closed) return;
+    this.closed = true;
+    closeSync(this.fd);
   }
 }
 
@@ -108,7 +122,12 @@ function writeWhole(
   data: string | Buffer,
 ): { name: string; sha256: string; bytes: number } {
   const w = new DigestWriter(join(dir, name));
-  w.write(typeof data === 'string' ? data : data.toString('utf8'));
+  try {
+    w.write(typeof data === 'string' ? data : data.toString('utf8'));
+  } catch (error) {
+    w.discard();
+    throw error;
+  }
   return w.close();
 }
 
@@ -201,12 +220,16 @@ export async function exportAudit(
 
   const parent = dirname(out);
   mkdirSync(parent, { recursive: true });
-  const tmp = join(parent, `.${basename(out)}.partial-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
+  // A random name, made with mkdir (which refuses any existing entry): the parent is removable
+  // media other accounts may write, so a guessable name could be planted beforehand.
+  const tmp = tempNameBeside(out, 'partial');
   mkdirSync(tmp);
+  const streams: DigestWriter[] = [];
   try {
     const jsonl = new DigestWriter(join(tmp, 'records.jsonl'));
+    streams.push(jsonl);
     const csv = new DigestWriter(join(tmp, 'records.csv'));
+    streams.push(csv);
     csv.write('seq,ts,actor,source,installation,action,target,outcome,details,prev_hash,hash\r\n');
     const total = toSeq - fromSeq + 1;
     let done = 0;
@@ -316,7 +339,11 @@ export async function exportAudit(
     renameSync(tmp, out);
     return { dir: out, fromSeq, toSeq, count: total, files: [...files, manifestFile], checkpoint };
   } catch (error) {
+    for (const w of streams) w.discard();
     rmSync(tmp, { recursive: true, force: true });
+    // The medium filled up (a small stick, a big log): say so, not INTERNAL.
+    if (isDiskFull(error, () => freeBytes(parent)))
+      throw diskFullError(parent, error, 'the audit export was not written and nothing of it was left there');
     throw error;
   }
 }

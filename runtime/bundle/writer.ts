@@ -1,6 +1,6 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
@@ -19,6 +19,7 @@ import { openRegularFileStream, readRegularFile, readRegularText } from '../util
 import { encodeStatement, type Statement } from './statement.js';
 import { checkEntryName } from './path-rules.js';
 import { DEFAULT_LIMITS } from './limits.js';
+import { tempNameBeside } from '../util/temp-name.js';
 
 interface PayloadFile {
   readonly name: string;
@@ -35,7 +36,7 @@ async function writeTar(
   mtime: Date,
 ): Promise<void> {
   const pack = tar.pack();
-  const tmp = `${out}.tmp-${process.pid}`;
+  const tmp = tempNameBeside(out);
   const header = (name: string, size: number): tar.Header => ({
     name,
     size,
@@ -50,7 +51,7 @@ async function writeTar(
     devmajor: 0,
     devminor: 0,
   });
-  const written = pipeline(pack as unknown as Readable, createWriteStream(tmp, { mode: 0o644 }));
+  const written = pipeline(pack as unknown as Readable, createWriteStream(tmp, { mode: 0o644, flags: 'wx' }));
   try {
     const envelopeBytes = Buffer.from(JSON.stringify(envelope, null, 2) + '\n', 'utf8');
     pack.entry(header(ENVELOPE_NAME, envelopeBytes.length), envelopeBytes);
@@ -231,11 +232,10 @@ export async function signBundle(
   const envelope = signEnvelope(checked.envelope, privateKey, publicKey);
 
   // Re-pack: the new envelope, then the payload entries copied byte for byte.
-  const tmpDir = dirname(path);
-  const out = join(tmpDir, `.${basename(path)}.signing-${process.pid}`);
+  const out = tempNameBeside(path, 'signing');
   const extract = tar.extract();
   const pack = tar.pack();
-  const written = pipeline(pack as unknown as Readable, createWriteStream(out));
+  const written = pipeline(pack as unknown as Readable, createWriteStream(out, { flags: 'wx' }));
   try {
     (await openBundleFile(path, { followLinks: true })).stream.pipe(extract);
     for await (const entry of extract) {

@@ -1,10 +1,11 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
-import { rename, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { envelopeSchema, signEnvelope, verifySignature, type Envelope } from '../crypto/dsse.js';
 import { parsePrivateKey } from '../crypto/keys.js';
 import { AirlockError } from '../errors.js';
 import { readRegularFile } from '../util/read-file.js';
+import { tempNameBeside } from '../util/temp-name.js';
 
 /** Policies and revocation lists are small JSON files; anything bigger is refused unread. */
 export const MAX_SIGNED_DOCUMENT_BYTES = 4 * 1024 * 1024;
@@ -26,9 +27,14 @@ export function envelopeFor(payloadType: string, document: unknown): Envelope {
 }
 
 export async function writeEnvelope(path: string, envelope: Envelope): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, JSON.stringify(envelope, null, 2) + '\n', { mode: 0o644 });
-  await rename(tmp, path);
+  const tmp = tempNameBeside(path);
+  try {
+    await writeFile(tmp, JSON.stringify(envelope, null, 2) + '\n', { mode: 0o644, flag: 'wx' });
+    await rename(tmp, path);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw error;
+  }
 }
 
 /**

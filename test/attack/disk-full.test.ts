@@ -26,6 +26,7 @@ import type { Actor } from '../../runtime/audit/audit-log.js';
 import { openDatabase } from '../../runtime/db/database.js';
 import { MIGRATIONS } from '../../runtime/db/migrations/index.js';
 import { diskState } from './data-dir-helpers.js';
+import { exportAudit } from '../../runtime/audit/export.js';
 
 let root: string;
 let n = 0;
@@ -154,6 +155,31 @@ describe('a full disk at open (real file system: tmpfs)', () => {
       ).rejects.toMatchObject({ code: 'DISK_FULL' });
       expect(existsSync(out)).toBe(false);
       expect(jobState(airlock)).toEqual(before);
+    } finally {
+      await airlock?.close();
+      unmount(mnt);
+    }
+  });
+});
+
+describe('an audit export to a full medium (tmpfs)', () => {
+  it('→ DISK_FULL (not INTERNAL); nothing of the export is left there and no audit.export is recorded', async (context) => {
+    const mnt = mountTmpfs(context, '1m');
+    let airlock: Airlock | null = null;
+    try {
+      airlock = Airlock.open({ dataDir: join(root, `data${n++}`) });
+      fill(mnt);
+      const onStick = readdirSync(mnt).sort();
+      const records = airlock.db.prepare('SELECT count(*) FROM audit_log').pluck().get();
+      await expect(
+        exportAudit(
+          airlock,
+          { name: 'ann', source: 'test', role: 'auditor' },
+          { out: join(mnt, 'audit-export') },
+        ),
+      ).rejects.toMatchObject({ code: 'DISK_FULL' });
+      expect(readdirSync(mnt).sort()).toEqual(onStick);
+      expect(airlock.db.prepare('SELECT count(*) FROM audit_log').pluck().get()).toBe(records);
     } finally {
       await airlock?.close();
       unmount(mnt);
