@@ -16,6 +16,8 @@ import { mediaHandlers } from './media.js';
 import { modelsHandlers } from './models.js';
 import { policyHandlers } from './policy.js';
 import { systemHandlers } from './system.js';
+import { alertsHandlers } from './alerts.js';
+import { tasksHandlers } from './tasks.js';
 import { trustHandlers } from './trust.js';
 import { usersHandlers } from './users.js';
 
@@ -60,6 +62,8 @@ export function createHandlers(airlock: Airlock): Handlers {
     usersHandlers(airlock),
     policyHandlers(airlock),
     mediaHandlers(airlock),
+    tasksHandlers(airlock),
+    alertsHandlers(airlock),
   );
   return withAuthorizer(handlers, createAuthorizer(airlock.audit));
 }

@@ -2,6 +2,7 @@ import type { Airlock } from '../airlock.js';
 import type { Account, SessionGrant, usersChannels } from '../contract/users.js';
 import { PASSWORD_MIN_LENGTH } from '../contract/users.js';
 import type { DomainHandlers } from './handler.js';
+import { channelsAllowed } from '../auth/permissions.js';
 
 /** Sign-in and account management (contract/users.ts); roles are checked in dispatch. */
 export function usersHandlers(airlock: Airlock): DomainHandlers<typeof usersChannels> {
@@ -21,6 +22,7 @@ export function usersHandlers(airlock: Airlock): DomainHandlers<typeof usersChan
       account: ctx.actor.role ? { name: ctx.actor.name, role: ctx.actor.role } : null,
       passwordMinLength: PASSWORD_MIN_LENGTH,
       installationId: airlock.installationId,
+      allowed: ctx.actor.role ? channelsAllowed(ctx.actor.role) : [],
     }),
     'auth:setup': async (req, ctx) =>
       grant(await signIn.setup(ctx.actor, req.name, req.password), ctx.actor.source),

@@ -68,6 +68,11 @@ export const CHANNEL_ACCESS: Readonly<Record<ChannelName, Access>> = {
   'users:set-password': ADMIN,
   'users:map': ADMIN,
   'users:unmap': ADMIN,
+  // Each account sees its own tasks (admins everyone's): filtered in the handler.
+  'tasks:list': 'signed-in',
+  'tasks:clear': 'signed-in',
+  'alerts:list': AUDIT,
+  'alerts:ack': AUDIT,
 };
 
 /** Who may call a channel; a name outside the contract (never dispatched) is admin only. */
@@ -81,4 +86,9 @@ export function allowed(channel: string, role: Role | undefined): boolean {
   if (access === 'public') return true;
   if (role === undefined) return false;
   return access === 'signed-in' || access.includes(role);
+}
+
+/** Every channel of the contract this role may call, sorted (what `auth:status` tells the UI). */
+export function channelsAllowed(role: Role): string[] {
+  return (Object.keys(CHANNEL_ACCESS) as ChannelName[]).filter((c) => allowed(c, role)).sort();
 }

@@ -4,6 +4,7 @@
  * `Handlers`. Each domain keeps its channels in its own file; add a domain's object below.
  */
 import type { AnyChannel, ParsedRequestOf, ProgressEvent, RequestOf, ResponseOf } from './channel.js';
+import { alertsChannels } from './alerts.js';
 import { auditChannels, auditExportChannels } from './audit.js';
 import { benchChannels } from './bench.js';
 import { bundleChannels } from './bundle.js';
@@ -14,6 +15,7 @@ import { modelsChannels } from './models.js';
 import { policyChannels } from './policy.js';
 import { mediaChannels, type MediaChangedEvent } from './media.js';
 import { systemChannels } from './system.js';
+import { tasksChannels, type TaskInfo } from './tasks.js';
 import { trustChannels } from './trust.js';
 import { usersChannels } from './users.js';
 
@@ -31,6 +33,8 @@ export const channels = {
   ...usersChannels,
   ...policyChannels,
   ...mediaChannels,
+  ...tasksChannels,
+  ...alertsChannels,
 } as const satisfies Record<string, AnyChannel>;
 
 export type Channels = typeof channels;
@@ -46,14 +50,17 @@ export interface Events {
   'operation:progress': ProgressEvent;
   /** Removable media were inserted or removed (polled; runtime/media/watcher.ts). */
   'media:changed': MediaChangedEvent;
+  /** A task of the task centre started, progressed or finished (contract/tasks.ts). */
+  'task:changed': TaskInfo;
 }
 export type EventName = keyof Events;
-export const EVENT_NAMES: readonly EventName[] = ['operation:progress', 'media:changed'];
+export const EVENT_NAMES: readonly EventName[] = ['operation:progress', 'media:changed', 'task:changed'];
 
 export function isChannelName(value: unknown): value is ChannelName {
   return typeof value === 'string' && Object.hasOwn(channels, value);
 }
 
+export * from './alerts.js';
 export * from './audit.js';
 export * from './bench.js';
 export * from './bundle.js';
@@ -71,5 +78,6 @@ export * from './shell.js';
 export * from './system.js';
 export * from './tensors.js';
 export * from './text.js';
+export * from './tasks.js';
 export * from './trust.js';
 export * from './users.js';

@@ -21,8 +21,43 @@ export interface NetworkStatus {
   readonly checkedAt: string;
 }
 
+const dialogFilters = z
+  .array(
+    z.object({
+      name: z.string().min(1).max(80),
+      extensions: z.array(z.string().regex(/^[A-Za-z0-9*]{1,16}$/)).max(10),
+    }),
+  )
+  .max(10)
+  .default([]);
+
+/** What a native dialog answered: the path chosen, or null when the person cancelled. */
+export interface DialogAnswer {
+  readonly path: string | null;
+}
+
 export const shellChannels = {
   'system:network': channel<NetworkStatus>()(z.object({})),
+  /**
+   * A native open dialog (Electron's dialog.showOpenDialog in main): a file or a folder. The
+   * renderer gets only the path the person chose, never file contents: reading stays with the
+   * engine's checked readers. The loopback test transport answers from what the test queued.
+   */
+  'dialog:open': channel<DialogAnswer>()(
+    z.object({
+      kind: z.enum(['file', 'folder']),
+      title: z.string().min(1).max(120),
+      filters: dialogFilters,
+    }),
+  ),
+  /** A native save dialog: where to write a new file or folder (results file, export folder). */
+  'dialog:save': channel<DialogAnswer>()(
+    z.object({
+      title: z.string().min(1).max(120),
+      defaultName: z.string().min(1).max(255).optional(),
+      filters: dialogFilters,
+    }),
+  ),
 };
 
 export type ShellChannelName = keyof typeof shellChannels;

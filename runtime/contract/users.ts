@@ -61,6 +61,12 @@ export interface AuthStatus {
   readonly account: { readonly name: string; readonly role: Role } | null;
   readonly passwordMinLength: number;
   readonly installationId: string;
+  /**
+   * The channels the signed-in account may call (the engine's permission table for its role;
+   * empty when nobody is signed in). The UI hides or disables what is not here instead of trying
+   * it, so visiting a screen never writes a refusal into the audit log.
+   */
+  readonly allowed: readonly string[];
 }
 
 export const accountName = z
