@@ -9,7 +9,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Airlock, createHandlers, SessionTransport, type Handlers } from '../../runtime/index.js';
-import type { NetworkStatus } from '../../runtime/contract/index.js';
+import {
+  shellChannels,
+  type DialogAnswer,
+  type NetworkStatus,
+  type Result,
+} from '../../runtime/contract/index.js';
+import { z } from 'zod';
 import { contentTypeOf, resolveAppPath, securityHeaders } from '../../electron/main/policy.js';
 
 export interface LoopbackServer {
@@ -18,6 +24,15 @@ export interface LoopbackServer {
   readonly handlers: Handlers;
   /** Every event pushed to the page, in order (tests check progress was reported). */
   readonly events: { event: string; payload: unknown }[];
+  /**
+   * The native dialogs (dialog:open, dialog:save), answered from a queue the test fills: each
+   * `answer` is used once, first in first out; with the queue empty a dialog answers
+   * {path: null} (the person cancelled). `asked` lists every dialog the page opened.
+   */
+  readonly dialogs: {
+    answer(path: string | null): void;
+    readonly asked: { channel: 'dialog:open' | 'dialog:save'; request: unknown }[];
+  };
   close(): Promise<void>;
 }
 
@@ -25,6 +40,8 @@ export interface LoopbackOptions {
   readonly dataDir: string;
   /** The built renderer (renderer/dist). */
   readonly staticDir: string;
+  /** The port on 127.0.0.1 (default: any free one). */
+  readonly port?: number;
 }
 
 const MAX_BODY = 64 * 1024 * 1024;
@@ -67,6 +84,24 @@ export async function startLoopbackServer(options: LoopbackOptions): Promise<Loo
     events.push({ event, payload });
     const line = `data: ${json({ event, payload })}\n\n`;
     for (const s of streams) s.write(line);
+  };
+
+  // The task centre's changes, for the account this connection signed in with (as tasks:list).
+  const unsubscribe = airlock.tasks.subscribe((task) => {
+    if (transport.sees(task)) broadcast('task:changed', task);
+  });
+
+  const answers: (string | null)[] = [];
+  const asked: { channel: 'dialog:open' | 'dialog:save'; request: unknown }[] = [];
+  const dialog = (channel: 'dialog:open' | 'dialog:save', request: unknown): Result<DialogAnswer> => {
+    const parsed = shellChannels[channel].request.safeParse(request ?? {});
+    if (!parsed.success)
+      return {
+        ok: false,
+        error: { code: 'USAGE', message: `Invalid request for ${channel}: ${z.prettifyError(parsed.error)}` },
+      };
+    asked.push({ channel, request: parsed.data });
+    return { ok: true, value: { path: answers.length > 0 ? answers.shift()! : null } };
   };
 
   const network = (): NetworkStatus => ({
@@ -115,9 +150,11 @@ export async function startLoopbackServer(options: LoopbackOptions): Promise<Loo
         const result =
           name === 'system:network'
             ? { ok: true, value: network() }
-            : await transport.invoke(name as Parameters<typeof transport.invoke>[0], request, {
-                onProgress: (e) => broadcast('operation:progress', e),
-              });
+            : name === 'dialog:open' || name === 'dialog:save'
+              ? dialog(name, request)
+              : await transport.invoke(name as Parameters<typeof transport.invoke>[0], request, {
+                  onProgress: (e) => broadcast('operation:progress', e),
+                });
         res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
         res.end(json(result));
         return;
@@ -155,14 +192,21 @@ export async function startLoopbackServer(options: LoopbackOptions): Promise<Loo
     });
   });
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url: origin,
     airlock,
     handlers,
     events,
+    dialogs: {
+      answer: (path) => {
+        answers.push(path);
+      },
+      asked,
+    },
     close: async () => {
+      unsubscribe();
       for (const s of streams) s.end();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
