@@ -35,10 +35,9 @@ async function shot(page: Page, name: string): Promise<void> {
 }
 
 async function documentScrolls(page: Page): Promise<{ scrollHeight: number; innerHeight: number }> {
-  return page.evaluate(() => ({
-    scrollHeight: document.scrollingElement?.scrollHeight ?? 0,
-    innerHeight: window.innerHeight,
-  }));
+  return page.evaluate(
+    '({ scrollHeight: document.scrollingElement?.scrollHeight ?? 0, innerHeight: window.innerHeight })',
+  );
 }
 
 async function signIn(page: Page, name: string, password: string): Promise<void> {
@@ -93,7 +92,7 @@ describe.skipIf(skipReason !== null)('the shell in Chromium against the real eng
       }
       // Whatever screen the previous account left open, a sign-in starts at Home.
       await page.getByTestId('screen-home').waitFor();
-      expect(await page.evaluate(() => location.hash)).not.toMatch(/media|settings|audit/);
+      expect(await page.evaluate<string>('location.hash')).not.toMatch(/media|settings|audit/);
       const before = await refusals();
       const nav = await page
         .locator('[data-testid^="nav-"]')
