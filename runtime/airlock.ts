@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AdmissionGate } from './admission/gate.js';
+import { Alerts } from './audit/alerts.js';
 import { AuditLog } from './audit/audit-log.js';
 import { AuditSettingsStore } from './audit/audit-settings.js';
 import { HeadWitness, witnessPath } from './audit/head-witness.js';
@@ -29,6 +30,7 @@ import { ModelStore } from './store/model-store.js';
 import { TrustStore } from './trust/trust-store.js';
 import { RunConfigs } from './tuning/resolve.js';
 import { TunedStore } from './tuning/tuned-store.js';
+import { TaskRegistry } from './tasks/registry.js';
 import { Operations } from './util/operations.js';
 
 export interface AirlockOptions {
@@ -71,6 +73,8 @@ export class Airlock {
   /** The tamper-evident audit log; every state change is recorded through it (issue 5). */
   readonly audit: AuditLog;
   readonly auditSettings: AuditSettingsStore;
+  /** Refusals, failures and integrity findings until acknowledged (by an audit record). */
+  readonly alerts: Alerts;
   readonly installationKey: InstallationKeys;
   /** Signed checkpoints, rollback detection, inclusion proofs. */
   readonly integrity: AuditIntegrity;
@@ -101,6 +105,8 @@ export class Airlock {
   readonly jobs: JobRunner;
   /** Long work in flight, cancellable by operationId. */
   readonly operations = new Operations();
+  /** The task centre: every long operation of this engine run, its progress and outcome. */
+  readonly tasks: TaskRegistry;
 
   private constructor(options: AirlockOptions, db: Db, paths: DataPaths, witness: HeadWitness) {
     this.paths = paths;
@@ -109,9 +115,11 @@ export class Airlock {
     this.limits = options.limits ?? DEFAULT_LIMITS;
     this.clockSkewMs = options.clockSkewMs ?? 5 * 60_000;
     this.installationId = Airlock.installation(db);
+    this.tasks = new TaskRegistry(this.now);
 
     this.audit = new AuditLog(db, this.installationId, this.now);
     this.auditSettings = new AuditSettingsStore(db, this.audit);
+    this.alerts = new Alerts(db, this.audit);
     this.installationKey = new InstallationKeys(db, paths.keys, this.audit);
     this.integrity = new AuditIntegrity(
       db,
@@ -153,6 +161,7 @@ export class Airlock {
       configs: this.configs,
       audit: this.audit,
       operations: this.operations,
+      tasks: this.tasks,
       now: this.now,
     });
   }

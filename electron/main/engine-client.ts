@@ -25,7 +25,13 @@ export type FromEngine =
   | { readonly type: 'ready' }
   | { readonly type: 'fatal'; readonly error: ErrorInfo }
   | { readonly type: 'result'; readonly id: number; readonly result: Result<unknown> }
-  | { readonly type: 'event'; readonly event: EventName; readonly payload: Events[EventName] };
+  | {
+      readonly type: 'event';
+      readonly event: EventName;
+      readonly payload: Events[EventName];
+      /** Only for this window (a call's progress, a task its account may see); absent: every window. */
+      readonly connection?: number;
+    };
 
 export class EngineClient {
   private next = 1;
@@ -34,7 +40,7 @@ export class EngineClient {
 
   constructor(
     private readonly post: (message: ToEngine) => void,
-    private readonly onEvent: (event: EventName, payload: Events[EventName]) => void,
+    private readonly onEvent: (event: EventName, payload: Events[EventName], connection?: number) => void,
   ) {}
 
   call(channel: string, request: unknown, connection: number): Promise<Result<unknown>> {
@@ -59,7 +65,7 @@ export class EngineClient {
       const resolve = this.pending.get(message.id);
       this.pending.delete(message.id);
       resolve?.(message.result);
-    } else if (message.type === 'event') this.onEvent(message.event, message.payload);
+    } else if (message.type === 'event') this.onEvent(message.event, message.payload, message.connection);
     else if (message.type === 'fatal') this.stop(message.error);
   }
 

@@ -41,6 +41,13 @@ process.on('exit', () => watcher.stop());
 /** One session per window: what it signed in with signs its later calls (and nothing else). */
 const connections = new Map<number, SessionTransport>();
 
+// The task centre's changes reach each window whose account may see the task (as tasks:list).
+const unsubscribe = airlock.tasks.subscribe((payload) => {
+  for (const [connection, transport] of connections)
+    if (transport.sees(payload)) post({ type: 'event', event: 'task:changed', payload, connection });
+});
+process.on('exit', () => unsubscribe());
+
 port.on('message', (e: { data: ToEngine }) => {
   const message = e.data;
   if (message.type === 'close') {
@@ -54,7 +61,8 @@ port.on('message', (e: { data: ToEngine }) => {
   }
   void transport
     .invoke(message.channel as ChannelName, message.request, {
-      onProgress: (payload) => post({ type: 'event', event: 'operation:progress', payload }),
+      onProgress: (payload) =>
+        post({ type: 'event', event: 'operation:progress', payload, connection: message.connection }),
     })
     .then((result) => post({ type: 'result', id: message.id, result }));
 });

@@ -6,9 +6,25 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, ipcMain, protocol, session, utilityProcess, type Session } from 'electron';
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  protocol,
+  session,
+  utilityProcess,
+  type Session,
+  type WebContents,
+} from 'electron';
+import { z } from 'zod';
 import { resolveDataDir } from '../../runtime/index.js';
-import type { NetworkStatus } from '../../runtime/contract/index.js';
+import {
+  shellChannels,
+  type DialogAnswer,
+  type NetworkStatus,
+  type Result,
+} from '../../runtime/contract/index.js';
 import { EngineClient, type FromEngine } from './engine-client.js';
 import {
   APP_ENTRY,
@@ -118,7 +134,46 @@ function networkStatus(ses: Session): NetworkStatus {
   };
 }
 
-function startEngine(dataDir: string, send: (event: string, payload: unknown) => void): EngineClient {
+/**
+ * dialog:open / dialog:save: a native dialog on the calling window, its request parsed with the
+ * contract's schema. The window gets the chosen path only (null on cancel), never file contents.
+ */
+async function nativeDialog(
+  channel: 'dialog:open' | 'dialog:save',
+  request: unknown,
+  sender: WebContents,
+): Promise<Result<DialogAnswer>> {
+  const parsed = shellChannels[channel].request.safeParse(request ?? {});
+  if (!parsed.success)
+    return {
+      ok: false,
+      error: { code: 'USAGE', message: `Invalid request for ${channel}: ${z.prettifyError(parsed.error)}` },
+    };
+  const win = BrowserWindow.fromWebContents(sender);
+  if (!win) return { ok: true, value: { path: null } };
+  if (channel === 'dialog:open') {
+    const req = shellChannels['dialog:open'].request.parse(parsed.data);
+    const answer = await dialog.showOpenDialog(win, {
+      title: req.title,
+      filters: req.filters,
+      properties: req.kind === 'folder' ? ['openDirectory', 'createDirectory'] : ['openFile'],
+    });
+    return { ok: true, value: { path: answer.canceled ? null : (answer.filePaths[0] ?? null) } };
+  }
+  const req = shellChannels['dialog:save'].request.parse(parsed.data);
+  const answer = await dialog.showSaveDialog(win, {
+    title: req.title,
+    filters: req.filters,
+    properties: ['createDirectory', 'showOverwriteConfirmation'],
+    ...(req.defaultName ? { defaultPath: req.defaultName } : {}),
+  });
+  return { ok: true, value: { path: answer.canceled || !answer.filePath ? null : answer.filePath } };
+}
+
+function startEngine(
+  dataDir: string,
+  send: (event: string, payload: unknown, connection?: number) => void,
+): EngineClient {
   const child = utilityProcess.fork(engineEntry, ['--data-dir', dataDir], {
     serviceName: 'Airlock engine',
     stdio: 'inherit',
@@ -126,7 +181,7 @@ function startEngine(dataDir: string, send: (event: string, payload: unknown) =>
   });
   const client = new EngineClient(
     (message) => child.postMessage(message),
-    (event, payload) => send(event, payload),
+    (event, payload, connection) => send(event, payload, connection),
   );
   child.on('message', (message: FromEngine) => client.receive(message));
   child.on('exit', () => client.stop());
@@ -147,8 +202,10 @@ void app.whenReady().then(async () => {
   lockDown(ses);
   await checkLock(ses);
   const windows = new Set<BrowserWindow>();
-  const engine = startEngine(resolveDataDir(undefined), (event, payload) => {
-    for (const w of windows) w.webContents.send(IPC.event, event, payload);
+  const engine = startEngine(resolveDataDir(undefined), (event, payload, connection) => {
+    for (const w of windows)
+      if (connection === undefined || w.webContents.id === connection)
+        w.webContents.send(IPC.event, event, payload);
   });
 
   ipcMain.handle(IPC.invoke, async (event, channel: unknown, request: unknown) => {
@@ -161,6 +218,8 @@ void app.whenReady().then(async () => {
     if (!isAllowedChannel(channel))
       return { ok: false, error: { code: 'USAGE', message: `Unknown channel "${String(channel)}".` } };
     if (channel === 'system:network') return { ok: true, value: networkStatus(ses) };
+    if (channel === 'dialog:open' || channel === 'dialog:save')
+      return nativeDialog(channel, request, event.sender);
     return engine.call(channel, request, event.sender.id);
   });
 

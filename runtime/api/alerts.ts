@@ -1,13 +1,12 @@
 import type { Airlock } from '../airlock.js';
 import type { alertsChannels } from '../contract/alerts.js';
-import { AirlockError } from '../errors.js';
 import type { DomainHandlers } from './handler.js';
 
-// Placeholder while alerts are built on a branch (issue 11); replaced there.
-const notYet = (): never => {
-  throw new AirlockError('INTERNAL', 'Alerts are not built yet.');
-};
-
-export function alertsHandlers(_airlock: Airlock): DomainHandlers<typeof alertsChannels> {
-  return { 'alerts:list': async () => notYet(), 'alerts:ack': async () => notYet() };
+/** Alerts: refusals, failures and integrity findings no one has acknowledged (runtime/audit/alerts.ts). */
+export function alertsHandlers(airlock: Airlock): DomainHandlers<typeof alertsChannels> {
+  const { alerts } = airlock;
+  return {
+    'alerts:list': async (req) => alerts.list(req.limit),
+    'alerts:ack': async (req, ctx) => ({ acknowledged: alerts.ack(ctx.actor, req.seqs) }),
+  };
 }

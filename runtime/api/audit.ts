@@ -3,6 +3,7 @@ import { exportAudit } from '../audit/export.js';
 import { archiveOldRecords } from '../audit/retention.js';
 import type { auditChannels, auditExportChannels } from '../contract/audit.js';
 import type { DomainHandlers } from './handler.js';
+import { tracked } from './tracked.js';
 
 /** The audit log: read, verify, export, checkpoints, proofs, settings and retention. */
 export function auditHandlers(
@@ -25,13 +26,23 @@ export function auditHandlers(
       return result;
     },
     'audit:export': async (req, ctx) =>
-      exportAudit(airlock, ctx.actor, {
-        out: req.out,
-        from: req.from,
-        to: req.to,
-        signal: ctx.signal,
-        onProgress: (e) => ctx.onProgress?.({ ...e, operationId: req.operationId ?? e.operationId }),
-      }),
+      tracked(
+        airlock,
+        ctx,
+        { operationId: req.operationId, kind: 'export', title: `Export the audit log to ${req.out}` },
+        (signal, onProgress, id) =>
+          exportAudit(airlock, ctx.actor, {
+            out: req.out,
+            from: req.from,
+            to: req.to,
+            signal,
+            onProgress: (e) => onProgress({ ...e, operationId: id }),
+          }),
+        (report) => ({
+          summary: `${report.count} records (${report.fromSeq}–${report.toSeq}) in ${report.dir}`,
+          link: { screen: 'audit', ref: report.dir },
+        }),
+      ),
     'audit:checkpoint': async (_req, ctx) => {
       const cp = integrity.checkpoint();
       audit.append(ctx.actor, {

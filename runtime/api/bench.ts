@@ -3,6 +3,7 @@ import type { benchChannels } from '../contract/bench.js';
 import { runBench } from '../bench/run-bench.js';
 import { AirlockError } from '../errors.js';
 import type { DomainHandlers } from './handler.js';
+import { tracked } from './tracked.js';
 
 function splitRef(ref: string | undefined): { name?: string; version?: string } {
   if (!ref) return {};
@@ -14,10 +15,20 @@ export function benchHandlers(airlock: Airlock): DomainHandlers<typeof benchChan
   const { benchResults, tuned } = airlock;
   return {
     'bench:run': async (req, ctx) =>
-      airlock.operations.run([req.operationId], ctx.signal, (signal) =>
-        runBench(airlock, ctx.actor, req, {
-          signal,
-          ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
+      tracked(
+        airlock,
+        ctx,
+        {
+          operationId: req.operationId,
+          kind: 'benchmark',
+          title: `Benchmark ${req.model}`,
+          link: { screen: 'benchmark', ref: req.model },
+        },
+        (signal, onProgress) => runBench(airlock, ctx.actor, req, { signal, onProgress }),
+        (report) => ({
+          title: `Benchmark ${report.model.name}@${report.model.version}`,
+          summary: `Benchmark ${report.id} of ${report.model.name} ${report.model.version} done`,
+          link: { screen: 'benchmark', ref: report.id },
         }),
       ),
     'bench:results': async (req) =>

@@ -1,13 +1,12 @@
 import type { Airlock } from '../airlock.js';
 import type { tasksChannels } from '../contract/tasks.js';
-import { AirlockError } from '../errors.js';
 import type { DomainHandlers } from './handler.js';
 
-// Placeholder while the task centre engine is built on a branch (issue 11); replaced there.
-const notYet = (): never => {
-  throw new AirlockError('INTERNAL', 'The task centre is not built yet.');
-};
-
-export function tasksHandlers(_airlock: Airlock): DomainHandlers<typeof tasksChannels> {
-  return { 'tasks:list': async () => notYet(), 'tasks:clear': async () => notYet() };
+/** The task centre: long work of this engine run (runtime/tasks/registry.ts). */
+export function tasksHandlers(airlock: Airlock): DomainHandlers<typeof tasksChannels> {
+  const { tasks } = airlock;
+  return {
+    'tasks:list': async (_req, ctx) => tasks.list(ctx.actor),
+    'tasks:clear': async (_req, ctx) => ({ cleared: tasks.clear(ctx.actor) }),
+  };
 }

@@ -4,6 +4,7 @@ import type { Actor } from '../audit/audit-log.js';
 import type { ProgressEvent } from '../contract/channel.js';
 import type { Result } from '../contract/errors.js';
 import type { ChannelName, Response } from '../contract/index.js';
+import type { TaskInfo } from '../contract/tasks.js';
 import { toErrorInfo } from '../errors.js';
 
 /**
@@ -20,6 +21,8 @@ export const REDACTED = '(kept by the transport)';
 
 export class SessionTransport {
   private token: string | null = null;
+  /** The account of the last call made with the token (for filtering events; no session touch). */
+  private last: Actor | null = null;
 
   constructor(
     private readonly airlock: Airlock,
@@ -29,6 +32,16 @@ export class SessionTransport {
 
   get signedIn(): boolean {
     return this.token !== null;
+  }
+
+  /**
+   * Whether a `task:changed` event may go to this connection: the same rule as `tasks:list`
+   * (admins every task, other accounts their own; nobody before sign-in). It asks nothing of the
+   * session manager, so events do not keep an idle session alive.
+   */
+  sees(task: Pick<TaskInfo, 'startedBy'>): boolean {
+    const actor = this.token === null ? null : this.last;
+    return actor !== null && (actor.role === 'admin' || actor.name === task.startedBy);
   }
 
   private actor(): Actor {
@@ -47,6 +60,7 @@ export class SessionTransport {
     } catch (error) {
       // Expired or unknown session: forget it, record it, and ask for sign-in again.
       this.token = null;
+      this.last = null;
       const info = toErrorInfo(error);
       try {
         this.airlock.audit.append(
@@ -63,6 +77,7 @@ export class SessionTransport {
       }
       return { ok: false, error: info };
     }
+    this.last = actor;
     const result = await dispatch(this.handlers, name, request, {
       actor,
       signal: options.signal,
@@ -71,11 +86,15 @@ export class SessionTransport {
     if (result.ok && (name === 'auth:login' || name === 'auth:setup')) {
       const grant = result.value as Response<'auth:login'>;
       this.token = grant.token;
+      this.last = this.airlock.sessions.actorFor(grant.token);
       // The secret stays here: the window gets the rest of the grant.
       return { ok: true, value: { ...grant, token: REDACTED } as Response<K> };
     }
     if (name === 'auth:logout' || name === 'auth:change-password') {
-      if (result.ok) this.token = null;
+      if (result.ok) {
+        this.token = null;
+        this.last = null;
+      }
     }
     return result;
   }

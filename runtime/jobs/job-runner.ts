@@ -14,6 +14,7 @@ import { readInputFile } from '../run/input-file.js';
 import type { ModelRunner } from '../run/runner.js';
 import { DEFAULT_JOB_BATCH, type RunConfigs } from '../tuning/resolve.js';
 import { sha256File } from '../util/hash.js';
+import type { TaskRegistry } from '../tasks/registry.js';
 import type { Operations } from '../util/operations.js';
 import { hashInputs, inputsDigest } from './job-inputs.js';
 import { CSV_HEADER, formatLine } from './job-output.js';
@@ -38,7 +39,14 @@ export interface JobServices {
   readonly configs: Pick<RunConfigs, 'forJob'>;
   readonly audit: Pick<AuditLog, 'append' | 'recorded'>;
   readonly operations: Operations;
+  /** The task centre: a job is the task `job:ID` until it ends (absent: not tracked). */
+  readonly tasks?: Pick<TaskRegistry, 'track'>;
   readonly now: () => Date;
+}
+
+/** A job's one-line outcome: "98 of 100 files, 2 failed". */
+export function jobSummary(info: Pick<JobInfo, 'done' | 'failed' | 'total'>): string {
+  return `${info.done + info.failed} of ${info.total} files, ${info.failed} failed`;
 }
 
 function isAlive(pid: number): boolean {
@@ -294,6 +302,27 @@ export class JobRunner {
    * back to the last recorded length, so every input ends with exactly one line.
    */
   private async execute(actor: Actor, job: JobRecord, options: JobRunOptions): Promise<JobInfo> {
+    const { tasks } = this.services;
+    if (!tasks) return this.executeTracked(actor, job, options);
+    const id = `job:${job.id}`;
+    return tasks.track(
+      {
+        id,
+        kind: 'batch',
+        title: `Batch ${job.model} over ${job.inputsDir}`,
+        actor,
+        link: { screen: 'run', ref: id },
+      },
+      options.onProgress,
+      (onProgress) => this.executeTracked(actor, job, { ...options, onProgress }),
+      (info) => ({
+        state: info.state === 'completed' ? 'completed' : 'cancelled',
+        summary: jobSummary(info),
+      }),
+    );
+  }
+
+  private async executeTracked(actor: Actor, job: JobRecord, options: JobRunOptions): Promise<JobInfo> {
     const { jobs, audit, operations } = this.services;
     const now = () => this.services.now().toISOString();
     // Cancellable by the caller's signal, its operationId, or jobs:cancel (by job id).

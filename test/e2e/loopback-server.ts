@@ -9,7 +9,13 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Airlock, createHandlers, SessionTransport, type Handlers } from '../../runtime/index.js';
-import type { NetworkStatus } from '../../runtime/contract/index.js';
+import {
+  shellChannels,
+  type DialogAnswer,
+  type NetworkStatus,
+  type Result,
+} from '../../runtime/contract/index.js';
+import { z } from 'zod';
 import { contentTypeOf, resolveAppPath, securityHeaders } from '../../electron/main/policy.js';
 
 export interface LoopbackServer {
@@ -18,6 +24,15 @@ export interface LoopbackServer {
   readonly handlers: Handlers;
   /** Every event pushed to the page, in order (tests check progress was reported). */
   readonly events: { event: string; payload: unknown }[];
+  /**
+   * The native dialogs (dialog:open, dialog:save), answered from a queue the test fills: each
+   * `answer` is used once, first in first out; with the queue empty a dialog answers
+   * {path: null} (the person cancelled). `asked` lists every dialog the page opened.
+   */
+  readonly dialogs: {
+    answer(path: string | null): void;
+    readonly asked: { channel: 'dialog:open' | 'dialog:save'; request: unknown }[];
+  };
   close(): Promise<void>;
 }
 
@@ -69,6 +84,24 @@ export async function startLoopbackServer(options: LoopbackOptions): Promise<Loo
     for (const s of streams) s.write(line);
   };
 
+  // The task centre's changes, for the account this connection signed in with (as tasks:list).
+  const unsubscribe = airlock.tasks.subscribe((task) => {
+    if (transport.sees(task)) broadcast('task:changed', task);
+  });
+
+  const answers: (string | null)[] = [];
+  const asked: { channel: 'dialog:open' | 'dialog:save'; request: unknown }[] = [];
+  const dialog = (channel: 'dialog:open' | 'dialog:save', request: unknown): Result<DialogAnswer> => {
+    const parsed = shellChannels[channel].request.safeParse(request ?? {});
+    if (!parsed.success)
+      return {
+        ok: false,
+        error: { code: 'USAGE', message: `Invalid request for ${channel}: ${z.prettifyError(parsed.error)}` },
+      };
+    asked.push({ channel, request: parsed.data });
+    return { ok: true, value: { path: answers.length > 0 ? answers.shift()! : null } };
+  };
+
   const network = (): NetworkStatus => ({
     transport: 'loopback',
     locked: false,
@@ -115,9 +148,11 @@ export async function startLoopbackServer(options: LoopbackOptions): Promise<Loo
         const result =
           name === 'system:network'
             ? { ok: true, value: network() }
-            : await transport.invoke(name as Parameters<typeof transport.invoke>[0], request, {
-                onProgress: (e) => broadcast('operation:progress', e),
-              });
+            : name === 'dialog:open' || name === 'dialog:save'
+              ? dialog(name, request)
+              : await transport.invoke(name as Parameters<typeof transport.invoke>[0], request, {
+                  onProgress: (e) => broadcast('operation:progress', e),
+                });
         res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
         res.end(json(result));
         return;
@@ -162,7 +197,14 @@ export async function startLoopbackServer(options: LoopbackOptions): Promise<Loo
     airlock,
     handlers,
     events,
+    dialogs: {
+      answer: (path) => {
+        answers.push(path);
+      },
+      asked,
+    },
     close: async () => {
+      unsubscribe();
       for (const s of streams) s.end();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
