@@ -8,7 +8,9 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
 import { call, type CallContext } from '../../runtime/index.js';
+import { prepareDemoStick } from '../../runtime/demo/demo.js';
 import { browserUnavailable, openHarness, type Harness } from './harness.js';
 
 const skipReason = browserUnavailable();
@@ -112,7 +114,7 @@ describe.skipIf(skipReason !== null)('the shell in Chromium against the real eng
         }
         await shot(page, `${account.role}-${screen}-light`);
       }
-      expect(await refusals(), `auth.refused records written while ${account.role} visited screens`).toBe(
+      expect(await refusals(), `auth.refused records written while ${account.role} visited screens`).toEqual(
         before,
       );
       // Leave a screen other than Home open for the next account.
@@ -144,5 +146,80 @@ describe.skipIf(skipReason !== null)('the shell in Chromium against the real eng
     await page.getByTestId('tasks-close').click();
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.getByTestId('theme-toggle').click();
+  });
+
+  it('a benchmark started on its screen shows in the task centre after navigating away and a reload; Cancel ends it cancelled', async () => {
+    const { page, server } = h;
+    const stick = await prepareDemoStick(join(h.tmp, 'demo'));
+    await call(
+      server.handlers,
+      'trust:add',
+      { name: 'demo-publisher', publicKeyPem: await readFile(stick.publicKey, 'utf8'), role: 'publisher' },
+      ctx,
+    );
+    const bundle = stick.bundles.find((b) => b.includes('ppocr-cls'))!;
+    await call(server.handlers, 'models:import', { path: bundle }, ctx);
+    await page.getByTestId('nav-benchmark').click();
+    await expect.poll(() => page.getByTestId('bench-model').locator('option').count()).toBeGreaterThan(0);
+    // The full run (not the quick one): long enough to cancel from the task centre.
+    await page.getByLabel('Quick (a smoke run, under a minute)').uncheck();
+    await page.getByTestId('bench-go').click();
+    await expect.poll(() => page.getByTestId('tasks-running').textContent(), { timeout: 20_000 }).toBe('1');
+    await page.getByTestId('nav-home').click();
+    await page.getByTestId('tasks-button').click();
+    const task = page.getByTestId('task').filter({ hasText: 'Benchmark' });
+    await expect.poll(() => task.getAttribute('data-state')).toBe('running');
+    await shot(page, 'tasks-running-light');
+    await page.reload();
+    await page.getByTestId('screen-home').waitFor({ timeout: 20_000 });
+    await expect.poll(() => page.getByTestId('tasks-running').textContent(), { timeout: 20_000 }).toBe('1');
+    await page.getByTestId('tasks-button').click();
+    await expect.poll(() => task.getAttribute('data-state')).toBe('running');
+    await task.getByTestId('task-cancel').click();
+    await expect.poll(() => task.getAttribute('data-state'), { timeout: 60_000 }).toBe('cancelled');
+    expect(await page.getByTestId('tasks-running').count()).toBe(0);
+    // Cancelled is an outcome, not an error: a neutral badge.
+    expect(await task.getByTestId('task-outcome').locator('.badge').getAttribute('class')).toContain(
+      'neutral',
+    );
+    const tasks = await call(server.handlers, 'tasks:list', {}, ctx);
+    expect(tasks.find((t) => t.kind === 'benchmark')?.state).toBe('cancelled');
+    await shot(page, 'tasks-cancelled-light');
+    await page.getByTestId('tasks-clear').click();
+    await expect.poll(() => page.getByTestId('task').filter({ hasText: 'Benchmark' }).count()).toBe(0);
+    await page.getByTestId('tasks-close').click();
+  });
+
+  it('alerts on Home: Acknowledge removes the alert and writes one alert.ack record; operators make no alert calls', async () => {
+    const { page, server } = h;
+    // A refusal to alert on: the operator's session asks for the accounts list directly.
+    await page.getByTestId('sign-out').click();
+    await signIn(page, 'operator1', 'operator password 1');
+    const callsBefore = server.events.length;
+    await page.evaluate("fetch('/invoke/users%3Alist', { method: 'POST', body: '{}' })");
+    expect(await page.getByTestId('alert').count()).toBe(0);
+    expect(callsBefore).toBeLessThanOrEqual(server.events.length);
+    await page.getByTestId('sign-out').click();
+    await signIn(page, 'auditor1', 'auditor password 1');
+    const alerts = await call(server.handlers, 'alerts:list', { limit: 500 }, ctx);
+    expect(alerts.total).toBeGreaterThan(0);
+    const first = alerts.alerts[0]!;
+    const row = page.locator(`[data-testid="alert"][data-seq="${first.seq}"]`);
+    await expect.poll(() => row.count()).toBe(1);
+    await shot(page, 'alerts-auditor-light');
+    const acksBefore = (await call(server.handlers, 'audit:list', { action: 'alert.ack', limit: 100 }, ctx))
+      .length;
+    await row.getByTestId('alert-ack').click();
+    await expect.poll(() => row.count()).toBe(0);
+    const acks = await call(server.handlers, 'audit:list', { action: 'alert.ack', limit: 100 }, ctx);
+    expect(acks.length).toBe(acksBefore + 1);
+    expect(acks[0]?.actor).toBe('auditor1');
+    const after = await call(server.handlers, 'alerts:list', { limit: 500 }, ctx);
+    expect(after.alerts.map((a) => a.seq)).not.toContain(first.seq);
+    if (after.total > 1) {
+      await page.getByTestId('alerts-ack-all').click();
+      await expect.poll(() => page.getByTestId('alert').count()).toBe(0);
+      expect((await call(server.handlers, 'alerts:list', { limit: 500 }, ctx)).total).toBe(0);
+    }
   });
 });
