@@ -153,8 +153,7 @@ export function HomeScreen() {
                 <span className="alert-text">
                   {a.message}
                   <span className="muted small">
-                    {' '}
-                    · {a.actor} · {when(a.ts)} · record {a.seq}
+                    {when(a.ts)} · record {a.seq}
                   </span>
                 </span>
                 <button
