@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { call, type CallContext } from '../../runtime/index.js';
 import { prepareDemoStick } from '../../runtime/demo/demo.js';
+import { channelsAllowed } from '../../runtime/auth/permissions.js';
+import { SHELL_CHANNEL_NAMES } from '../../runtime/contract/index.js';
 import { browserUnavailable, openHarness, type Harness } from './harness.js';
 
 const skipReason = browserUnavailable();
@@ -52,6 +54,10 @@ async function signIn(page: Page, name: string, password: string): Promise<void>
 
 describe.skipIf(skipReason !== null)('the shell in Chromium against the real engine', () => {
   let h: Harness;
+  /** Every 404 the page got (the favicon was one). */
+  const notFound: string[] = [];
+  /** Every channel the page called, in order. */
+  const invoked: string[] = [];
   const ctx: CallContext = { actor: { name: 'e2e-check', source: 'test', role: 'admin' } };
   /** The auth.refused records so far, as "actor screen? target" lines. */
   const refusals = async () =>
@@ -61,6 +67,13 @@ describe.skipIf(skipReason !== null)('the shell in Chromium against the real eng
 
   beforeAll(async () => {
     h = await openHarness({ width: 1280, height: 800 });
+    h.page.on('request', (r) => {
+      const m = /\/invoke\/([^?]+)/.exec(r.url());
+      if (m) invoked.push(decodeURIComponent(m[1]!));
+    });
+    h.page.on('response', (r) => {
+      if (r.status() === 404) notFound.push(r.url());
+    });
   });
 
   afterAll(async () => {
@@ -96,6 +109,7 @@ describe.skipIf(skipReason !== null)('the shell in Chromium against the real eng
       await page.getByTestId('screen-home').waitFor();
       expect(await page.evaluate<string>('location.hash')).not.toMatch(/media|settings|audit/);
       const before = await refusals();
+      const firstCall = invoked.length;
       const nav = await page
         .locator('[data-testid^="nav-"]')
         .evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')!.slice(4)));
@@ -117,6 +131,12 @@ describe.skipIf(skipReason !== null)('the shell in Chromium against the real eng
       expect(await refusals(), `auth.refused records written while ${account.role} visited screens`).toEqual(
         before,
       );
+      // The shell and the screens called only what this role may call (and the host's own channels).
+      const may = new Set([...channelsAllowed(account.role), ...SHELL_CHANNEL_NAMES]);
+      expect(
+        invoked.slice(firstCall).filter((c) => !may.has(c)),
+        `${account.role} called`,
+      ).toEqual([]);
       // Leave a screen other than Home open for the next account.
       await page.getByTestId(`nav-${nav.at(-1)!}`).click();
     });
@@ -195,10 +215,15 @@ describe.skipIf(skipReason !== null)('the shell in Chromium against the real eng
     // A refusal to alert on: the operator's session asks for the accounts list directly.
     await page.getByTestId('sign-out').click();
     await signIn(page, 'operator1', 'operator password 1');
-    const callsBefore = server.events.length;
+    await page.getByTestId('screen-home').waitFor();
+    await page.waitForLoadState('networkidle');
+    const calls = invoked.length;
     await page.evaluate("fetch('/invoke/users%3Alist', { method: 'POST', body: '{}' })");
+    await page.getByTestId('nav-settings').click();
+    await page.getByTestId('nav-home').click();
+    await page.waitForLoadState('networkidle');
     expect(await page.getByTestId('alert').count()).toBe(0);
-    expect(callsBefore).toBeLessThanOrEqual(server.events.length);
+    expect(invoked.slice(calls).filter((c) => c.startsWith('alerts:'))).toEqual([]);
     await page.getByTestId('sign-out').click();
     await signIn(page, 'auditor1', 'auditor password 1');
     const alerts = await call(server.handlers, 'alerts:list', { limit: 500 }, ctx);
@@ -221,5 +246,9 @@ describe.skipIf(skipReason !== null)('the shell in Chromium against the real eng
       await expect.poll(() => page.getByTestId('alert').count()).toBe(0);
       expect((await call(server.handlers, 'alerts:list', { limit: 500 }, ctx)).total).toBe(0);
     }
+  });
+
+  it('the page asked for nothing that is not there (no favicon 404)', () => {
+    expect(notFound).toEqual([]);
   });
 });
