@@ -143,29 +143,30 @@ async function nativeDialog(
   request: unknown,
   sender: WebContents,
 ): Promise<Result<DialogAnswer>> {
-  const parsed = shellChannels[channel].request.safeParse(request ?? {});
-  if (!parsed.success)
-    return {
-      ok: false,
-      error: { code: 'USAGE', message: `Invalid request for ${channel}: ${z.prettifyError(parsed.error)}` },
-    };
+  const usage = (error: z.ZodError): Result<DialogAnswer> => ({
+    ok: false,
+    error: { code: 'USAGE', message: `Invalid request for ${channel}: ${z.prettifyError(error)}` },
+  });
   const win = BrowserWindow.fromWebContents(sender);
-  if (!win) return { ok: true, value: { path: null } };
   if (channel === 'dialog:open') {
-    const req = shellChannels['dialog:open'].request.parse(parsed.data);
+    const parsed = shellChannels['dialog:open'].request.safeParse(request ?? {});
+    if (!parsed.success) return usage(parsed.error);
+    if (!win) return { ok: true, value: { path: null } };
     const answer = await dialog.showOpenDialog(win, {
-      title: req.title,
-      filters: req.filters,
-      properties: req.kind === 'folder' ? ['openDirectory', 'createDirectory'] : ['openFile'],
+      title: parsed.data.title,
+      filters: parsed.data.filters,
+      properties: parsed.data.kind === 'folder' ? ['openDirectory', 'createDirectory'] : ['openFile'],
     });
     return { ok: true, value: { path: answer.canceled ? null : (answer.filePaths[0] ?? null) } };
   }
-  const req = shellChannels['dialog:save'].request.parse(parsed.data);
+  const parsed = shellChannels['dialog:save'].request.safeParse(request ?? {});
+  if (!parsed.success) return usage(parsed.error);
+  if (!win) return { ok: true, value: { path: null } };
   const answer = await dialog.showSaveDialog(win, {
-    title: req.title,
-    filters: req.filters,
+    title: parsed.data.title,
+    filters: parsed.data.filters,
     properties: ['createDirectory', 'showOverwriteConfirmation'],
-    ...(req.defaultName ? { defaultPath: req.defaultName } : {}),
+    ...(parsed.data.defaultName ? { defaultPath: parsed.data.defaultName } : {}),
   });
   return { ok: true, value: { path: answer.canceled || !answer.filePath ? null : answer.filePath } };
 }

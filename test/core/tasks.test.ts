@@ -124,6 +124,57 @@ describe('tasks', () => {
     expect(changes.filter((c) => c.id === `job:${job.id}`)[0]!.state).toBe('running');
   });
 
+  it('a batch job cancelled by its operationId ends cancelled with its counts', async () => {
+    const dir = join(env.root, 'many');
+    await mkdir(dir);
+    for (let i = 0; i < 20; i++)
+      await writeFile(join(dir, `${i}.json`), JSON.stringify({ x: [[1, 2, 3, 4]] }));
+    let asked = false;
+    const job = await call(
+      env.handlers,
+      'jobs:start',
+      { model: 'classifier', inputsDir: dir, outFile: join(env.root, 'many.jsonl'), operationId: 'batch-1' },
+      {
+        ...ctx,
+        onProgress: () => {
+          if (asked) return;
+          asked = true;
+          void call(env.handlers, 'operation:cancel', { operationId: 'batch-1' }, ctx);
+        },
+      },
+    );
+    expect(job.state).toBe('cancelled');
+    const t = await task(`job:${job.id}`);
+    expect(t).toMatchObject({
+      state: 'cancelled',
+      error: null,
+      summary: `${job.done + job.failed} of 20 files, ${job.failed} failed`,
+    });
+  });
+
+  it('a media scan and an audit export are tasks with their summary and link', async () => {
+    const stick = join(env.root, 'stick');
+    await mkdir(stick);
+    await signedBundle(stick, env.pub);
+    await call(env.handlers, 'media:scan', { mountpoint: stick, operationId: 'scan-1' }, ctx);
+    expect(await task('scan-1')).toMatchObject({
+      kind: 'scan',
+      state: 'completed',
+      title: `Scan ${stick}`,
+      summary: `1 bundle, 0 documents on ${stick}`,
+      link: { screen: 'media', ref: stick },
+    });
+    const out = join(env.root, 'export');
+    await call(env.handlers, 'audit:export', { out, operationId: 'exp-1' }, ctx);
+    const exported = await task('exp-1');
+    expect(exported).toMatchObject({
+      kind: 'export',
+      state: 'completed',
+      link: { screen: 'audit', ref: out },
+    });
+    expect(exported!.summary).toMatch(/^\d+ records/);
+  });
+
   it('an operator sees only its own tasks; an admin sees all; tasks:clear keeps running ones', async () => {
     const bundle = await signedBundle(env.root, env.pub);
     await call(env.handlers, 'models:import', { path: bundle, operationId: 'admin-imp' }, ctx);

@@ -40,6 +40,8 @@ export interface LoopbackOptions {
   readonly dataDir: string;
   /** The built renderer (renderer/dist). */
   readonly staticDir: string;
+  /** The port on 127.0.0.1 (default: any free one). */
+  readonly port?: number;
 }
 
 const MAX_BODY = 64 * 1024 * 1024;
@@ -190,7 +192,7 @@ export async function startLoopbackServer(options: LoopbackOptions): Promise<Loo
     });
   });
 
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url: origin,
