@@ -110,6 +110,8 @@ describe.skipIf(skipReason !== null)('the shell in Chromium against the real eng
       expect(await page.evaluate<string>('location.hash')).not.toMatch(/media|settings|audit/);
       const before = await refusals();
       const firstCall = invoked.length;
+      // The nav shows once auth:status has said what this account may call.
+      await page.getByTestId('nav-home').waitFor();
       const nav = await page
         .locator('[data-testid^="nav-"]')
         .evaluateAll((els) => els.map((e) => e.getAttribute('data-testid')!.slice(4)));

@@ -54,9 +54,11 @@ export function HomeScreen() {
     () => (mayAudit ? invoke('audit:list', { limit: 8, order: 'desc' }) : NO_CALL()),
     [mayAudit],
   );
+  // A task that ends (a failed import, a refused export) may be an alert: ask again then.
+  const finishedTasks = useApp((s) => s.tasks.filter((t) => t.state !== 'running').length);
   const engineAlerts = useResult(
     () => (mayAlerts ? invoke('alerts:list', { limit: 50 }) : NO_CALL()),
-    [mayAlerts],
+    [mayAlerts, finishedTasks],
   );
   const [acking, setAcking] = useState(false);
   const [ackError, setAckError] = useState<ErrorInfo | null>(null);
