@@ -207,6 +207,11 @@ describe.skipIf(skipReason !== null)('the shell in Chromium against the real eng
     const tasks = await call(server.handlers, 'tasks:list', {}, ctx);
     expect(tasks.find((t) => t.kind === 'benchmark')?.state).toBe('cancelled');
     await shot(page, 'tasks-cancelled-light');
+    // A finished task links to where its result is: the import to Models.
+    await page.getByTestId('task').filter({ hasText: 'Import' }).getByTestId('task-link').click();
+    await page.getByTestId('screen-models').waitFor();
+    expect(await page.getByTestId('task-centre').count()).toBe(0);
+    await page.getByTestId('tasks-button').click();
     await page.getByTestId('tasks-clear').click();
     await expect.poll(() => page.getByTestId('task').filter({ hasText: 'Benchmark' }).count()).toBe(0);
     await page.getByTestId('tasks-close').click();
