@@ -2,7 +2,8 @@ import { useEffect, useLayoutEffect, useState, type ReactNode } from 'react';
 import { invoke, on, onAuthRequired } from './api.js';
 import { AuthScreen } from './screens/AuthScreen.js';
 import { NetworkBadge } from './components/NetworkBadge.js';
-import { SCREENS, useApp, type Screen } from './store.js';
+import { TaskButton, TaskCentre, useTaskFeed } from './components/TaskCentre.js';
+import { SCREENS, screenAllowed, useApp, type Screen } from './store.js';
 import { AuditScreen } from './screens/AuditScreen.js';
 import { BenchmarkScreen } from './screens/BenchmarkScreen.js';
 import { HomeScreen } from './screens/HomeScreen.js';
@@ -51,8 +52,9 @@ function Body({ screen }: { screen: Screen }): ReactNode {
 }
 
 export function App() {
-  const { screen, theme, go, setTheme, onProgress, auth, setAuth } = useApp();
+  const { screen, theme, go, setTheme, onProgress, auth, setAuth, allowed, setAllowed } = useApp();
   const [minLength, setMinLength] = useState(10);
+  const signedIn = typeof auth === 'object' && auth !== null ? auth.name : null;
 
   // Before any passive effect: a chart redrawn for the new theme reads the new theme's colours.
   useLayoutEffect(() => {
@@ -65,18 +67,40 @@ export function App() {
       if (!r.ok) return setAuth('signin');
       setMinLength(r.value.passwordMinLength);
       setAuth(r.value.needsSetup ? 'setup' : r.value.account ? r.value.account : 'signin');
+      if (r.value.account) setAllowed(r.value.allowed);
     });
     return onAuthRequired(() => setAuth('signin'));
-  }, [setAuth]);
+  }, [setAuth, setAllowed]);
+
+  // After a sign-in: which channels this account may call, asked once (auth:status).
+  useEffect(() => {
+    if (signedIn === null || allowed !== null) return;
+    let live = true;
+    void invoke('auth:status', {}).then((r) => {
+      if (live) setAllowed(r.ok ? r.value.allowed : []);
+    });
+    return () => {
+      live = false;
+    };
+  }, [signedIn, allowed, setAllowed]);
+
+  // A screen this role cannot use (an old address, a reload) is Home instead.
+  useEffect(() => {
+    if (allowed !== null && !screenAllowed(allowed, screen)) go('home');
+  }, [allowed, screen, go]);
+
+  useTaskFeed();
 
   useEffect(() => on('operation:progress', onProgress), [onProgress]);
+
+  const visibleScreens = () => SCREENS.filter((s) => screenAllowed(useApp.getState().allowed, s));
 
   // Alt+1..7 jumps to a screen; the sidebar is also reachable with Tab.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (!e.altKey || e.ctrlKey || e.metaKey) return;
       const i = Number(e.key) - 1;
-      const target = SCREENS[i];
+      const target = visibleScreens()[i];
       if (target) {
         e.preventDefault();
         go(target);
@@ -84,7 +108,7 @@ export function App() {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [go]);
+  });
 
   if (auth === null) return null;
   if (auth === 'setup' || auth === 'signin')
@@ -108,7 +132,7 @@ export function App() {
           <span>Airlock</span>
         </div>
         <ul>
-          {SCREENS.map((s, i) => (
+          {SCREENS.filter((s) => screenAllowed(allowed, s)).map((s, i) => (
             <li key={s}>
               <button
                 type="button"
@@ -147,11 +171,17 @@ export function App() {
       <div className="content">
         <header className="topbar">
           <h1>{TITLES[screen]}</h1>
-          <NetworkBadge />
+          <div className="topbar-tools">
+            {allowed !== null && allowed.includes('tasks:list') ? <TaskButton /> : null}
+            <NetworkBadge />
+          </div>
         </header>
-        <main id="main" tabIndex={-1} data-testid={`screen-${screen}`}>
-          <Body screen={screen} />
-        </main>
+        <div className="content-body">
+          <main id="main" tabIndex={-1} data-testid={`screen-${screen}`}>
+            {allowed !== null && screenAllowed(allowed, screen) ? <Body screen={screen} /> : null}
+          </main>
+          <TaskCentre />
+        </div>
       </div>
     </div>
   );

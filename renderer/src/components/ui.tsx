@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react'
 import type { AuditOutcome, ErrorInfo, ProgressEvent, Result } from '../../../runtime/contract/index.js';
 import { invoke } from '../api.js';
 import { bytes, percent } from '../format.js';
-import { useApp } from '../store.js';
+import { useAllowed, useApp } from '../store.js';
 
 export function Card(props: {
   title: string;
@@ -37,7 +37,13 @@ export function ErrorNote({ error }: { error: ErrorInfo | null | undefined }) {
   );
 }
 
-export function Badge({ tone, children }: { tone: 'ok' | 'bad' | 'warn' | 'info'; children: ReactNode }) {
+export function Badge({
+  tone,
+  children,
+}: {
+  tone: 'ok' | 'bad' | 'warn' | 'info' | 'neutral';
+  children: ReactNode;
+}) {
   return <span className={`badge ${tone}`}>{children}</span>;
 }
 
@@ -184,5 +190,19 @@ export function KeyValues({ rows }: { rows: readonly (readonly [string, ReactNod
         </div>
       ))}
     </dl>
+  );
+}
+
+/**
+ * The hint next to a control the signed-in role may not use: pair it with `disabled={!useAllowed(c)}`.
+ * Renders nothing when the role may call the channel.
+ */
+export function NeedsRole({ channel, role = 'admin' }: { channel: string; role?: string }) {
+  const may = useAllowed(channel);
+  if (may) return null;
+  return (
+    <span className="needs-role muted small" data-testid="needs-role">
+      needs the {role} role
+    </span>
   );
 }

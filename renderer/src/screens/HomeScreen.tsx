@@ -2,10 +2,10 @@ import { useState } from 'react';
 import { invoke } from '../api.js';
 import { LockIcon } from '../components/NetworkBadge.js';
 import { Badge, Card, ErrorNote, KeyValues, OutcomeBadge, useResult } from '../components/ui.js';
-import { bytes, when } from '../format.js';
-import { useApp } from '../store.js';
+import { bytes, plural, when } from '../format.js';
+import { mayCall, useApp } from '../store.js';
 import type {
-  AuditRecord,
+  ErrorInfo,
   HardwareProfile,
   InstalledModel,
   TrustKey,
@@ -16,10 +16,10 @@ interface Alert {
   text: string;
 }
 
+/** What the machine itself says needs doing (not audit records: those are alerts:list's). */
 export function alertsFor(
   keys: readonly TrustKey[] | null,
   models: readonly InstalledModel[] | null,
-  events: readonly AuditRecord[] | null,
 ): Alert[] {
   const alerts: Alert[] = [];
   if (keys && keys.filter((k) => k.role === 'publisher').length === 0) {
@@ -35,16 +35,10 @@ export function alertsFor(
         text: `${m.name}@${m.version} is disabled: ${m.disabledReason ?? 'by an admin'}.`,
       });
   }
-  for (const e of events ?? []) {
-    if (e.outcome !== 'success') {
-      alerts.push({
-        tone: e.outcome === 'refused' ? 'bad' : 'warn',
-        text: `${e.outcome === 'refused' ? 'Refused' : 'Failed'}: ${e.action} ${e.target} (${when(e.ts)})`,
-      });
-    }
-  }
   return alerts.slice(0, 6);
 }
+
+const NO_CALL = () => Promise.resolve({ ok: true as const, value: null });
 
 export function HomeScreen() {
   const go = useApp((s) => s.go);
@@ -52,7 +46,30 @@ export function HomeScreen() {
   const net = useResult(() => invoke('system:network', {}), []);
   const keys = useResult(() => invoke('trust:list', {}), []);
   const models = useResult(() => invoke('models:list', { includeDisabled: true }), []);
-  const events = useResult(() => invoke('audit:list', { limit: 8, order: 'desc' }), []);
+  const allowed = useApp((s) => s.allowed);
+  const mayAudit = mayCall(allowed, 'audit:list');
+  const mayAlerts = mayCall(allowed, 'alerts:list');
+  const mayProbe = mayCall(allowed, 'hardware:probe');
+  const events = useResult(
+    () => (mayAudit ? invoke('audit:list', { limit: 8, order: 'desc' }) : NO_CALL()),
+    [mayAudit],
+  );
+  // A task that ends (a failed import, a refused export) may be an alert: ask again then.
+  const finishedTasks = useApp((s) => s.tasks.filter((t) => t.state !== 'running').length);
+  const engineAlerts = useResult(
+    () => (mayAlerts ? invoke('alerts:list', { limit: 50 }) : NO_CALL()),
+    [mayAlerts, finishedTasks],
+  );
+  const [acking, setAcking] = useState(false);
+  const [ackError, setAckError] = useState<ErrorInfo | null>(null);
+  const ack = async (seqs: number[]) => {
+    if (seqs.length === 0) return;
+    setAcking(true);
+    const r = await invoke('alerts:ack', { seqs });
+    setAcking(false);
+    setAckError(r.ok ? null : r.error);
+    engineAlerts.reload();
+  };
   const hardware = useResult(() => invoke('hardware:get', {}), []);
   const [probing, setProbing] = useState(false);
   const probe = async () => {
@@ -63,8 +80,9 @@ export function HomeScreen() {
   };
   const alerts = [
     ...(hardware.data?.warnings ?? []).map((text) => ({ tone: 'warn' as const, text })),
-    ...alertsFor(keys.data, models.data, events.data),
+    ...alertsFor(keys.data, models.data),
   ];
+  const recorded = engineAlerts.data?.alerts ?? [];
 
   return (
     <div className="grid">
@@ -100,9 +118,25 @@ export function HomeScreen() {
           </>
         ) : null}
       </Card>
-      <Card title="Alerts" testId="home-alerts">
-        <ErrorNote error={keys.error ?? models.error ?? events.error} />
-        {alerts.length === 0 ? (
+      <Card
+        title="Alerts"
+        testId="home-alerts"
+        actions={
+          recorded.length > 1 ? (
+            <button
+              type="button"
+              className="ghost"
+              disabled={acking}
+              onClick={() => void ack(recorded.map((a) => a.seq))}
+              data-testid="alerts-ack-all"
+            >
+              Acknowledge all
+            </button>
+          ) : null
+        }
+      >
+        <ErrorNote error={keys.error ?? models.error ?? engineAlerts.error ?? ackError} />
+        {alerts.length === 0 && recorded.length === 0 ? (
           <p className="muted">Nothing needs your attention.</p>
         ) : (
           <ul className="alerts">
@@ -111,8 +145,37 @@ export function HomeScreen() {
                 {a.text}
               </li>
             ))}
+            {recorded.map((a) => (
+              <li
+                key={a.seq}
+                className={`alert ${a.outcome === 'refused' ? 'bad' : 'warn'}`}
+                data-testid="alert"
+                data-seq={a.seq}
+              >
+                <span className="alert-text">
+                  {a.message}
+                  <span className="muted small">
+                    {when(a.ts)} · record {a.seq}
+                  </span>
+                </span>
+                <button
+                  type="button"
+                  className="ghost small-button"
+                  disabled={acking}
+                  onClick={() => void ack([a.seq])}
+                  data-testid="alert-ack"
+                >
+                  Acknowledge
+                </button>
+              </li>
+            ))}
           </ul>
         )}
+        {engineAlerts.data && engineAlerts.data.total > recorded.length ? (
+          <p className="muted small">
+            Showing {recorded.length} of {plural(engineAlerts.data.total, 'alert')}.
+          </p>
+        ) : null}
       </Card>
       <Card title="This machine" testId="home-machine">
         <ErrorNote error={info.error} />
@@ -129,7 +192,7 @@ export function HomeScreen() {
         ) : null}
         <ErrorNote error={hardware.error} />
         {hardware.data ? <HardwareSummary profile={hardware.data} /> : null}
-        {!hardware.loading && !hardware.data && !hardware.error ? (
+        {!hardware.loading && !hardware.data && !hardware.error && mayProbe ? (
           <p className="muted">
             This machine has not been probed yet.{' '}
             <button
@@ -155,9 +218,7 @@ export function HomeScreen() {
         <ErrorNote error={keys.error} />
         {keys.data ? (
           <>
-            <p className="big">
-              {keys.data.length} trusted key{keys.data.length === 1 ? '' : 's'}
-            </p>
+            <p className="big">{plural(keys.data.length, 'trusted key')}</p>
             <ul className="plain">
               {keys.data.map((k) => (
                 <li key={k.keyId}>
@@ -170,50 +231,52 @@ export function HomeScreen() {
         ) : null}
         {models.data ? (
           <p className="muted">
-            {models.data.length} model{models.data.length === 1 ? '' : 's'} installed,{' '}
-            {models.data.filter((m) => m.enabled).length} enabled.
+            {plural(models.data.length, 'model')} installed, {models.data.filter((m) => m.enabled).length}{' '}
+            enabled.
           </p>
         ) : null}
       </Card>
-      <Card
-        title="Recent events"
-        wide
-        testId="home-events"
-        actions={
-          <button type="button" className="ghost" onClick={() => go('audit')}>
-            Open audit log
-          </button>
-        }
-      >
-        <ErrorNote error={events.error} />
-        {events.data && events.data.length === 0 ? <p className="muted">No events yet.</p> : null}
-        {events.data && events.data.length > 0 ? (
-          <table className="table">
-            <thead>
-              <tr>
-                <th>When</th>
-                <th>Who</th>
-                <th>What</th>
-                <th>On</th>
-                <th>Outcome</th>
-              </tr>
-            </thead>
-            <tbody>
-              {events.data.map((e) => (
-                <tr key={e.seq}>
-                  <td>{when(e.ts)}</td>
-                  <td>{e.actor}</td>
-                  <td>{e.action}</td>
-                  <td className="ellipsis">{e.target}</td>
-                  <td>
-                    <OutcomeBadge outcome={e.outcome} />
-                  </td>
+      {mayAudit ? (
+        <Card
+          title="Recent events"
+          wide
+          testId="home-events"
+          actions={
+            <button type="button" className="ghost" onClick={() => go('audit')}>
+              Open audit log
+            </button>
+          }
+        >
+          <ErrorNote error={events.error} />
+          {events.data && events.data.length === 0 ? <p className="muted">No events yet.</p> : null}
+          {events.data && events.data.length > 0 ? (
+            <table className="table">
+              <thead>
+                <tr>
+                  <th>When</th>
+                  <th>Who</th>
+                  <th>What</th>
+                  <th>On</th>
+                  <th>Outcome</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        ) : null}
-      </Card>
+              </thead>
+              <tbody>
+                {events.data.map((e) => (
+                  <tr key={e.seq}>
+                    <td>{when(e.ts)}</td>
+                    <td>{e.actor}</td>
+                    <td>{e.action}</td>
+                    <td className="ellipsis">{e.target}</td>
+                    <td>
+                      <OutcomeBadge outcome={e.outcome} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          ) : null}
+        </Card>
+      ) : null}
     </div>
   );
 }
