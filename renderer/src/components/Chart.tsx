@@ -104,7 +104,7 @@ export function Chart(props: {
                 grid: { show: false },
               }
             : { ...axis, label: props.xLabel },
-          { ...axis, label: props.yLabel, size: 60 },
+          { ...axis, label: props.yLabel, size: 74 },
         ],
         series: [
           { label: props.xLabel },

@@ -200,7 +200,7 @@ export function RunScreen() {
         </label>
         <button
           type="button"
-          className="primary"
+          className="primary run-go"
           disabled={!model || !chosen || running || check?.verdict === 'refused'}
           title={check?.verdict === 'refused' ? check.text : undefined}
           onClick={() => void run()}

@@ -108,7 +108,9 @@ function isProbabilities(t: TensorJson): boolean {
 function value(v: number | string | boolean | bigint): string {
   if (typeof v !== 'number') return String(v);
   if (Number.isInteger(v)) return String(v);
-  return Math.abs(v) >= 1e6 || (Math.abs(v) < 1e-4 && v !== 0) ? v.toExponential(4) : v.toFixed(5);
+  if (Math.abs(v) >= 1e6 || (Math.abs(v) < 1e-4 && v !== 0)) return v.toExponential(4);
+  // Up to 6 significant digits, without trailing zeros (3.5, not 3.50000).
+  return String(Number(v.toPrecision(6)));
 }
 
 function OutputView({ name, tensor, classes }: { name: string; tensor: TensorJson; classes: boolean }) {
