@@ -1,5 +1,11 @@
 import type { LatencyStats } from '../../../../runtime/contract/index.js';
-import { ms } from '../../format.js';
+import { ms as msText } from '../../format.js';
+
+/** Latency with enough digits for a fast model: microseconds under a millisecond. */
+function ms(v: number): string {
+  if (v < 1) return `${Math.round(v * 1000)} µs`;
+  return msText(v);
+}
 
 /**
  * The latency distribution of one configuration as a histogram. The report keeps percentiles, not
