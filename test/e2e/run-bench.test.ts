@@ -6,8 +6,10 @@
  * and leaves bench:tuned alone unless the user asks. Screenshots (1280x800, light and dark) go to
  * /tmp/shots-run/.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import sharp from 'sharp';
+import { prepareDemoStick } from '../../runtime/demo/demo.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { call, type CallContext } from '../../runtime/index.js';
@@ -110,6 +112,36 @@ describe.skipIf(skipReason !== null)('Run and Benchmark screens against the real
     await shot(page, 'run-values-dark');
     await theme(page, 'light');
   }, 120_000);
+
+  it('OCR lines are drawn as boxes over the input image', async () => {
+    const { page, server } = h;
+    const stick = await prepareDemoStick(join(h.tmp, 'demo'));
+    await call(
+      server.handlers,
+      'trust:add',
+      { name: 'demo', publicKeyPem: await readFile(stick.publicKey, 'utf8'), role: 'publisher' },
+      ctx,
+    );
+    const ppocr = stick.bundles.find((b) => /^ppocr-\d/.test(basename(b)))!;
+    expect((await call(server.handlers, 'models:import', { path: ppocr }, ctx)).installed).toBe(1);
+    const png = join(h.tmp, 'two-lines.png');
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="420" height="140"><rect width="100%" height="100%" fill="white"/><text x="16" y="50" font-family="DejaVu Sans" font-size="32" fill="black">AIRLOCK 2026</text><text x="16" y="110" font-family="DejaVu Sans" font-size="32" fill="black">OFFLINE RUN</text></svg>`;
+    await sharp(Buffer.from(svg)).png().toFile(png);
+    await page.getByTestId('nav-home').click();
+    await page.getByTestId('nav-run').click();
+    await page.getByTestId('run-model').selectOption('ppocr@1.0.0');
+    await page.getByTestId('run-file').setInputFiles(png);
+    await expect.poll(() => page.getByTestId('run-check').getAttribute('data-verdict')).toBe('ok');
+    await page.getByTestId('run-go').click();
+    await expect
+      .poll(() => page.getByTestId('overlay-box').count(), { timeout: 90_000 })
+      .toBeGreaterThanOrEqual(2);
+    expect(await page.getByTestId('recognised-text').textContent()).toMatch(/AIRLOCK/);
+    await shot(page, 'run-ocr-overlay-light');
+    await theme(page, 'dark');
+    await shot(page, 'run-ocr-overlay-dark');
+    await theme(page, 'light');
+  }, 180_000);
 
   it('a batch job with bad inputs: counts that add up and the failed files with their reasons', async () => {
     const { page, server } = h;
