@@ -50,6 +50,7 @@ export function RunScreen() {
     [model, chosen],
   );
   const [ranOn, setRanOn] = useState<string | null>(null);
+  const [ranWith, setRanWith] = useState<string | null>(null);
 
   useEffect(() => {
     setResult(null);
@@ -93,6 +94,7 @@ export function RunScreen() {
     });
     setRunning(false);
     setRanOn(chosen.preview);
+    setRanWith(config);
     setResult(r.ok ? r.value : null);
     setRunError(r.ok ? null : r.error);
   };
@@ -212,7 +214,7 @@ export function RunScreen() {
       </Card>
       <Card title="Result" testId="run-result">
         {result ? (
-          <ResultView result={result} card={model?.card ?? null} image={ranOn} />
+          <ResultView result={result} card={model?.card ?? null} image={ranOn} asked={ranWith} />
         ) : (
           <p className="muted">Run a model to see its result here.</p>
         )}

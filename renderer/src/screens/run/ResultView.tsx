@@ -45,10 +45,13 @@ export function ResultView({
   result,
   card = null,
   image = null,
+  asked = null,
 }: {
   result: InferenceResult;
   card?: ModelCard | null;
   image?: string | null;
+  /** The configuration the user chose for the run. */
+  asked?: string | null;
 }) {
   const boxes = result.result ? boxesOf(result.result) : [];
   return (
@@ -67,7 +70,7 @@ export function ResultView({
             'Configuration',
             <span key="c" data-testid="result-config">
               {result.config
-                ? `${SOURCE[result.config.source] ?? result.config.source}${result.config.stale ? ' (tuned on other hardware: defaults used)' : ''}`
+                ? `${SOURCE[result.config.source] ?? result.config.source}${result.config.stale ? ' (tuned on other hardware: defaults used)' : asked && asked !== 'default' && result.config.source === 'default' ? ' (not benchmarked on this machine yet)' : ''}`
                 : "onnxruntime's defaults"}
             </span>,
           ],
