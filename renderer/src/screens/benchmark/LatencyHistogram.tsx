@@ -14,7 +14,11 @@ function ms(v: number): string {
  * Drawn in SVG with the theme's colours (CSS variables), so it follows a theme change by itself.
  */
 export function LatencyHistogram({ stats, name }: { stats: LatencyStats; name: string }) {
-  const edges = [stats.minMs, stats.p50Ms, stats.p90Ms, stats.p99Ms, stats.p999Ms, stats.maxMs];
+  // HDR rounding can put a percentile a hair past the maximum: the edges are kept in order.
+  const edges = [stats.minMs, stats.p50Ms, stats.p90Ms, stats.p99Ms, stats.p999Ms, stats.maxMs].map((v) =>
+    Math.min(Math.max(v, stats.minMs), stats.maxMs),
+  );
+  for (let i = 1; i < edges.length; i++) edges[i] = Math.max(edges[i]!, edges[i - 1]!);
   const buckets = [
     { share: 0.5, what: 'fastest half' },
     { share: 0.4, what: 'up to p90' },
