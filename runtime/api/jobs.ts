@@ -1,5 +1,6 @@
 import type { Airlock } from '../airlock.js';
 import type { jobsChannels } from '../contract/jobs.js';
+import { jobFailures } from '../jobs/job-failures.js';
 import { JobStore } from '../jobs/job-store.js';
 import type { DomainHandlers } from './handler.js';
 
@@ -13,7 +14,12 @@ export function jobsHandlers(airlock: Airlock): DomainHandlers<typeof jobsChanne
         { signal: ctx.signal, onProgress: ctx.onProgress, operationId: req.operationId },
       ),
     'jobs:list': async () => jobStore.list().map((j) => JobStore.info(j)),
-    'jobs:get': async (req) => JobStore.info(jobStore.get(req.id)),
+    'jobs:get': async (req) => {
+      const record = jobStore.get(req.id);
+      const failures =
+        record.failed > 0 ? await jobFailures(record.outFile, record.format, record.committedBytes) : [];
+      return { ...JobStore.info(record), failures };
+    },
     'jobs:resume': async (req, ctx) =>
       jobs.resume(ctx.actor, req.id, {
         signal: ctx.signal,

@@ -196,7 +196,7 @@ export async function runBench(
   };
   return services.audit.recorded(actor, () => {
     services.benchResults.save(report);
-    services.tuned.saveFrom(report);
+    if (req.keepTuned !== false) services.tuned.saveFrom(report);
     return {
       result: report,
       event: {

@@ -143,6 +143,8 @@ export const benchRunRequestSchema = z.object({
   scenario: z.enum(SCENARIOS).default('offline'),
   /** A smoke run: few configurations, short trials (within 30 s on a small model). */
   quick: z.boolean().default(false),
+  /** Store the best configurations as the model's tuned ones (default: yes; a quick run never replaces a full run's). */
+  keepTuned: z.boolean().optional(),
   /** Providers to search (default: every provider the hardware probe found working, else cpu). */
   providers: z.array(z.string().min(1).max(40)).max(8).optional(),
   /** Fixed shapes for inputs with symbolic dimensions, by input name (the batch dimension is still searched). */

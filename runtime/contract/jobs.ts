@@ -45,6 +45,18 @@ export interface JobInfo {
   readonly finishedAt: string | null;
 }
 
+/** A failed input of a job with the reason its results line gives. */
+export interface JobFailure {
+  readonly file: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+/** What `jobs:get` adds: the failed inputs so far, from the job's results file (at most 500). */
+export interface JobDetail extends JobInfo {
+  readonly failures: readonly JobFailure[];
+}
+
 /** One result line (JSON Lines form; CSV carries the same facts flattened). */
 export interface JobLine {
   readonly file: string;
@@ -68,7 +80,7 @@ export const jobsChannels = {
     }),
   ),
   'jobs:list': channel<JobInfo[]>()(z.object({})),
-  'jobs:get': channel<JobInfo>()(z.object({ id: jobId })),
+  'jobs:get': channel<JobDetail>()(z.object({ id: jobId })),
   'jobs:resume': channel<JobInfo>()(
     z.object({ id: jobId, operationId: z.string().min(1).max(100).optional() }),
   ),

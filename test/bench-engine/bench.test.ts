@@ -109,6 +109,17 @@ describe('bench:run', () => {
     expect(tuned.every((t) => t.benchRunId === full.id)).toBe(true);
   });
 
+  it('keepTuned: false stores the report but leaves the tuned configs as they were', async () => {
+    const before = await env.handlers['bench:tuned']({ model: 'classifier' }, ctx);
+    const report = await env.handlers['bench:run'](
+      { model: 'classifier', scenario: 'single-stream', quick: true, keepTuned: false },
+      ctx,
+    );
+    expect(await env.handlers['bench:tuned']({ model: 'classifier' }, ctx)).toEqual(before);
+    const runs = await env.handlers['bench:results']({ model: 'classifier', limit: 5 }, ctx);
+    expect(runs.map((r) => r.id)).toContain(report.id);
+  });
+
   it('refuses bad requests with the exact code and changes nothing', async () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ model: 'missing' }, 'MODEL_NOT_FOUND'],

@@ -3,23 +3,63 @@ import type {
   BenchConfig,
   BenchReport,
   ErrorInfo,
+  Scenario,
   Trial,
   TunedChoice,
 } from '../../../runtime/contract/index.js';
+import { plural } from './run/words.js';
+import { BenchProgress } from './benchmark/BenchProgress.js';
+import { LatencyHistogram } from './benchmark/LatencyHistogram.js';
+import './benchmark/benchmark.css';
 import { invoke, operationId } from '../api.js';
 import { Chart, type Series } from '../components/Chart.js';
-import { Badge, Card, ErrorNote, KeyValues, OperationProgress, useResult } from '../components/ui.js';
+import { Badge, Card, ErrorNote, KeyValues, useResult } from '../components/ui.js';
 import { bytes, ms, when } from '../format.js';
 
 export function configText(c: BenchConfig): string {
   const parts = [c.executionProvider];
-  if (c.intraOpNumThreads !== undefined) parts.push(`${c.intraOpNumThreads} threads`);
-  if (c.interOpNumThreads !== undefined) parts.push(`inter ${c.interOpNumThreads}`);
-  if (c.executionMode) parts.push(c.executionMode);
-  if (c.graphOptimizationLevel) parts.push(`opt ${c.graphOptimizationLevel}`);
-  if (c.batchSize !== undefined) parts.push(`batch ${c.batchSize}`);
+  if (c.intraOpNumThreads !== undefined) parts.push(plural(c.intraOpNumThreads, 'thread'));
+  if (c.interOpNumThreads !== undefined)
+    parts.push(`${plural(c.interOpNumThreads, 'thread')} between operators`);
+  if (c.executionMode)
+    parts.push(c.executionMode === 'parallel' ? 'operators in parallel' : 'operators in turn');
+  if (c.graphOptimizationLevel)
+    parts.push(
+      c.graphOptimizationLevel === 'disabled'
+        ? 'graph not optimised'
+        : `${c.graphOptimizationLevel} graph optimisation`,
+    );
+  if (c.batchSize !== undefined) parts.push(`${plural(c.batchSize, 'input')} per batch`);
   return parts.join(' · ');
 }
+
+/** A configuration's short name for a chart axis: what sets it apart, in a few words. */
+export function configName(c: BenchConfig, i: number, all: readonly BenchConfig[]): string {
+  const same = <K extends keyof BenchConfig>(k: K) => all.every((o) => o[k] === all[0]?.[k]);
+  const parts: string[] = [];
+  if (!same('executionProvider')) parts.push(c.executionProvider);
+  if (c.intraOpNumThreads !== undefined) parts.push(plural(c.intraOpNumThreads, 'thread'));
+  if (c.executionMode === 'parallel') parts.push('parallel');
+  if (c.graphOptimizationLevel && !same('graphOptimizationLevel'))
+    parts.push(`opt ${c.graphOptimizationLevel}`);
+  if (c.batchSize !== undefined && !same('batchSize')) parts.push(`batch ${c.batchSize}`);
+  return parts.length > 0 ? parts.join(', ') : i === 0 ? 'defaults' : c.executionProvider;
+}
+
+export const SCENARIO_WORDS: Record<Scenario, { label: string; help: string }> = {
+  'single-stream': {
+    label: 'One at a time (single-stream)',
+    help: 'One input after another, as a person running the model would: measures the latency of each.',
+  },
+  offline: {
+    label: 'All at once (offline)',
+    help: 'A large pile of inputs in batches, as a batch job would: measures inputs per second.',
+  },
+  server: {
+    label: 'Requests arriving (server)',
+    help: 'Inputs arrive at random at a steady rate: checks the 99th-percentile latency stays within a bound.',
+  },
+};
 
 export function BenchmarkScreen() {
   const models = useResult(() => invoke('models:list', { includeDisabled: false }), []);
@@ -27,8 +67,13 @@ export function BenchmarkScreen() {
   const [chosen, setChosen] = useState<string>('');
   const ref = chosen || (list[0] ? `${list[0].name}@${list[0].version}` : '');
   const [quick, setQuick] = useState(true);
+  const [scenario, setScenario] = useState<Scenario>('offline');
+  // A quick run is a rough measure: it becomes the tuned configuration only when the user says so.
+  const [keepQuick, setKeepQuick] = useState(false);
   const [running, setRunning] = useState<string | null>(null);
   const [report, setReport] = useState<BenchReport | null>(null);
+  /** Whether the report shown was kept as the tuned configuration (null: an earlier run opened). */
+  const [kept, setKept] = useState<boolean | null>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
   const runs = useResult(() => invoke('bench:results', { limit: 10 }), [report?.id]);
   const tuned = useResult(() => invoke('bench:tuned', {}), [report?.id]);
@@ -37,16 +82,27 @@ export function BenchmarkScreen() {
     const id = operationId('bench');
     setRunning(id);
     setError(null);
-    const r = await invoke('bench:run', { model: ref, quick, operationId: id });
+    const keepTuned = !quick || keepQuick;
+    const r = await invoke('bench:run', {
+      model: ref,
+      scenario,
+      quick,
+      operationId: id,
+      ...(keepTuned ? {} : { keepTuned: false }),
+    });
     setRunning(null);
-    if (r.ok) setReport(r.value);
-    else setError(r.error);
+    if (r.ok) {
+      setReport(r.value);
+      setKept(keepTuned);
+    } else setError(r.error);
   };
 
   const open = async (id: string) => {
     const r = await invoke('bench:report', { id });
-    if (r.ok) setReport(r.value);
-    else setError(r.error);
+    if (r.ok) {
+      setReport(r.value);
+      setKept(null);
+    } else setError(r.error);
   };
 
   return (
@@ -57,8 +113,8 @@ export function BenchmarkScreen() {
           optimisation, batch sizes), then keeps the fastest for latency and for throughput.
         </p>
         <ErrorNote error={models.error} />
-        <div className="row">
-          <label className="grow">
+        <div className="bench-form">
+          <label>
             <span className="label">Model</span>
             <select value={ref} onChange={(e) => setChosen(e.target.value)} data-testid="bench-model">
               {list.map((m) => (
@@ -68,26 +124,67 @@ export function BenchmarkScreen() {
               ))}
             </select>
           </label>
-          <label className="check">
-            <input type="checkbox" checked={quick} onChange={(e) => setQuick(e.target.checked)} />
-            <span>Quick (a smoke run, under a minute)</span>
+          <label>
+            <span className="label">How inputs arrive</span>
+            <select
+              value={scenario}
+              onChange={(e) => setScenario(e.target.value as Scenario)}
+              data-testid="bench-scenario"
+            >
+              {(Object.keys(SCENARIO_WORDS) as Scenario[]).map((sc) => (
+                <option key={sc} value={sc}>
+                  {SCENARIO_WORDS[sc].label}
+                </option>
+              ))}
+            </select>
           </label>
-          <button
-            type="button"
-            className="primary"
-            disabled={!ref || running !== null}
-            onClick={() => void run()}
-            data-testid="bench-go"
-          >
-            Run
-          </button>
+          <p className="muted small bench-help">{SCENARIO_WORDS[scenario].help}</p>
+          <fieldset className="bench-options">
+            <label className="check">
+              <input
+                type="checkbox"
+                checked={quick}
+                onChange={(e) => setQuick(e.target.checked)}
+                data-testid="bench-quick"
+              />
+              <span>Quick run: a few configurations, short trials (under a minute)</span>
+            </label>
+            {quick ? (
+              <label className="check bench-indent">
+                <input
+                  type="checkbox"
+                  checked={keepQuick}
+                  onChange={(e) => setKeepQuick(e.target.checked)}
+                  data-testid="bench-keep-tuned"
+                />
+                <span>Use its result as this machine's tuned configuration</span>
+              </label>
+            ) : null}
+            {quick && !keepQuick ? (
+              <p className="muted small bench-indent" data-testid="bench-quick-note">
+                A quick run is a rough measure: its result is shown and stored as a report, and the tuned
+                configuration stays as it is.
+              </p>
+            ) : null}
+          </fieldset>
+          <div>
+            <button
+              type="button"
+              className="primary"
+              disabled={!ref || running !== null}
+              onClick={() => void run()}
+              data-testid="bench-go"
+            >
+              {quick ? 'Run a quick benchmark' : 'Run the full benchmark'}
+            </button>
+          </div>
         </div>
-        {running ? <OperationProgress operationId={running} label="Benchmark progress" /> : null}
+        {running ? <BenchProgress operationId={running} /> : null}
         <ErrorNote error={error} />
       </Card>
       <Card title="Chosen configuration" testId="bench-chosen">
         {report ? (
-          <ChosenView latency={report.best.latency} throughput={report.best.throughput} />
+          <ChosenView report={report} kept={kept} />
         ) : (
           <>
             <ErrorNote error={tuned.error} />
@@ -135,8 +232,7 @@ export function BenchmarkScreen() {
                     {r.model} {r.version}
                   </td>
                   <td>
-                    {r.scenario}
-                    {r.quick ? ' (quick)' : ''}
+                    {r.scenario} {r.quick ? <Badge tone="warn">quick</Badge> : null}
                     {r.currentMachine ? '' : ' · other machine'}
                   </td>
                   <td className="num">{r.trials}</td>
@@ -156,13 +252,8 @@ export function BenchmarkScreen() {
   );
 }
 
-function ChosenView({
-  latency,
-  throughput,
-}: {
-  latency: TunedChoice | null;
-  throughput: TunedChoice | null;
-}) {
+function ChosenView({ report, kept }: { report: BenchReport; kept: boolean | null }) {
+  const { latency, throughput } = report.best;
   const row = (label: string, c: TunedChoice | null) =>
     [
       label,
@@ -170,7 +261,7 @@ function ChosenView({
         <span key={label}>
           <strong>{configText(c.config)}</strong>{' '}
           <span className="muted">
-            {c.unit === 'ms' ? `p90 ${ms(c.metric)}` : `${c.metric.toFixed(1)} samples/s`}
+            {c.unit === 'ms' ? `p90 ${ms(c.metric)}` : `${c.metric.toFixed(1)} inputs per second`}
             {c.speedupVsDefault !== null ? `, ${c.speedupVsDefault.toFixed(2)}× onnxruntime's defaults` : ''}
           </span>
         </span>
@@ -180,6 +271,16 @@ function ChosenView({
     ] as const;
   return (
     <div data-testid="bench-best">
+      {report.quick ? (
+        <p className="bench-quick-mark" data-testid="bench-quick-mark">
+          <Badge tone="warn">quick run</Badge>{' '}
+          {kept === false
+            ? 'Best of a quick run: a rough measure, not kept as the tuned configuration.'
+            : kept
+              ? 'Best of a quick run, kept as the tuned configuration as you asked.'
+              : 'Best of a quick run: a rough measure.'}
+        </p>
+      ) : null}
       <KeyValues rows={[row('For latency', latency), row('For throughput', throughput)]} />
       <p className="muted small">
         Latency: the lowest p90 of single-sample queries. Throughput: the most samples per second. Runs use
@@ -189,6 +290,16 @@ function ChosenView({
   );
 }
 
+const STAGE_WORDS: Record<string, string> = {
+  baseline: "onnxruntime's defaults",
+  threads: 'threads',
+  optimization: 'graph optimisation',
+  mode: 'operator order',
+  batch: 'batch size',
+  confirm: 'confirming the best',
+  server: 'arriving requests',
+};
+
 function ReportView({ report }: { report: BenchReport }) {
   const ok = useMemo(
     () =>
@@ -197,62 +308,92 @@ function ReportView({ report }: { report: BenchReport }) {
       ),
     [report],
   );
-  const x = useMemo(() => ok.map((_, i) => i + 1), [ok]);
+  const x = useMemo(() => ok.map((_, i) => i), [ok]);
+  const names = useMemo(
+    () =>
+      ok.map((t, i) =>
+        configName(
+          t.config,
+          i,
+          ok.map((o) => o.config),
+        ),
+      ),
+    [ok],
+  );
   const latencySeries = useMemo<Series[]>(
     () => [
-      { label: 'p50 ms', values: ok.map((t) => t.latency.p50Ms) },
-      { label: 'p90 ms', values: ok.map((t) => t.latency.p90Ms) },
-      { label: 'p99 ms', values: ok.map((t) => t.latency.p99Ms) },
+      { label: 'p90 (bars)', values: ok.map((t) => t.latency.p90Ms), style: 'bars' },
+      { label: 'median', values: ok.map((t) => t.latency.p50Ms), style: 'points' },
+      { label: 'p99', values: ok.map((t) => t.latency.p99Ms), style: 'points' },
     ],
     [ok],
   );
   const throughputSeries = useMemo<Series[]>(
-    () => [{ label: 'samples/s', values: ok.map((t) => t.throughput) }],
+    () => [{ label: 'inputs/s', values: ok.map((t) => t.throughput), style: 'bars' }],
     [ok],
   );
+  const best = report.best.latency?.config ?? null;
+  const bestTrial =
+    ok.find((t) => best !== null && JSON.stringify(t.config) === JSON.stringify(best)) ??
+    [...ok].sort((a, b) => a.latency.p90Ms - b.latency.p90Ms)[0] ??
+    null;
   return (
     <>
       <Card title={`Report: ${report.model.name} ${report.model.version}`} wide testId="bench-report">
         <p className="muted small">
-          {report.machine.cpu}, {report.machine.cores} threads, {bytes(report.machine.memoryBytes)} ·
-          onnxruntime {report.onnxruntime} · {report.scenario}
-          {report.quick ? ' (quick)' : ''} · inputs {report.inputs.source} · {when(report.finishedAt)}
+          {report.machine.cpu}, {plural(report.machine.cores, 'thread')}, {bytes(report.machine.memoryBytes)} ·
+          onnxruntime {report.onnxruntime} · {SCENARIO_WORDS[report.scenario].label} ·{' '}
+          {report.inputs.source === 'samples' ? "the card's sample inputs" : 'generated inputs'} ·{' '}
+          {when(report.finishedAt)}
         </p>
+        {report.quick ? (
+          <p data-testid="bench-report-quick">
+            <Badge tone="warn">quick run</Badge>{' '}
+            <span className="muted small">few configurations and short trials: a rough measure.</span>
+          </p>
+        ) : null}
         <div className="charts">
           <Chart
-            title="Latency per configuration (p50 / p90 / p99)"
+            title="Latency per configuration"
             x={x}
-            xLabel="configuration #"
-            yLabel="ms"
+            categories={names}
+            xLabel="configuration"
+            yLabel="ms per query"
             series={latencySeries}
+            testId="bench-chart-latency"
           />
           <Chart
             title="Throughput per configuration"
             x={x}
-            xLabel="configuration #"
-            yLabel="samples/s"
+            categories={names}
+            xLabel="configuration"
+            yLabel="inputs per second"
             series={throughputSeries}
             bars
+            testId="bench-chart-throughput"
           />
         </div>
+        {bestTrial ? (
+          <LatencyHistogram stats={bestTrial.latency} name={configText(bestTrial.config)} />
+        ) : null}
         <table className="table compact" data-testid="bench-trials">
           <thead>
             <tr>
-              <th className="num">#</th>
-              <th>Stage</th>
+              <th>Name on the charts</th>
+              <th>Step</th>
               <th>Configuration</th>
-              <th className="num">p50</th>
+              <th className="num">median</th>
               <th className="num">p90</th>
               <th className="num">p99</th>
-              <th className="num">samples/s</th>
+              <th className="num">inputs/s</th>
               <th className="num">queries</th>
             </tr>
           </thead>
           <tbody>
             {ok.map((t, i) => (
               <tr key={i}>
-                <td className="num">{i + 1}</td>
-                <td>{t.stage}</td>
+                <td>{names[i]}</td>
+                <td>{STAGE_WORDS[t.stage] ?? t.stage}</td>
                 <td>{configText(t.config)}</td>
                 <td className="num">{ms(t.latency.p50Ms)}</td>
                 <td className="num">{ms(t.latency.p90Ms)}</td>
@@ -265,8 +406,8 @@ function ReportView({ report }: { report: BenchReport }) {
               .filter((t) => !t.ok)
               .map((t, i) => (
                 <tr key={`f${i}`}>
-                  <td className="num">—</td>
-                  <td>{t.stage}</td>
+                  <td>—</td>
+                  <td>{STAGE_WORDS[t.stage] ?? t.stage}</td>
                   <td>{configText(t.config)}</td>
                   <td colSpan={5} className="muted">
                     failed: {t.error?.message}

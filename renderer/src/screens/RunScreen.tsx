@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import type { ErrorInfo, InferenceResult } from '../../../runtime/contract/index.js';
 import { invoke } from '../api.js';
 import { shapeText } from '../components/BundleDetails.js';
@@ -6,6 +6,17 @@ import { Badge, Card, ErrorNote, useResult } from '../components/ui.js';
 import { JobsPanel } from '../components/JobsPanel.js';
 import { useApp } from '../store.js';
 import { ResultView } from './run/ResultView.js';
+import { checkInput } from './run/input-check.js';
+import { taskWords } from './run/words.js';
+import './run/run.css';
+
+/** How a run opens its session: the engine's default is the tuned latency choice. */
+const CONFIGS = [
+  { value: 'latency', label: 'Tuned for latency (one input at a time)' },
+  { value: 'throughput', label: 'Tuned for throughput (many inputs)' },
+  { value: 'default', label: "onnxruntime's defaults (untuned)" },
+] as const;
+type ConfigChoice = (typeof CONFIGS)[number]['value'];
 
 /**
  * The file the user picked, as bytes: the engine reads it (image, .npy or .json) with the same
@@ -32,6 +43,14 @@ export function RunScreen() {
   const [runError, setRunError] = useState<ErrorInfo | null>(null);
   const [running, setRunning] = useState(false);
   const [dragging, setDragging] = useState(false);
+  const [config, setConfig] = useState<ConfigChoice>('latency');
+  // The pick against the card's declared inputs: a plain misfit keeps Run disabled, with the reason.
+  const check = useMemo(
+    () => (model && chosen ? checkInput(model.card, chosen.name, chosen.bytes) : null),
+    [model, chosen],
+  );
+  const [ranOn, setRanOn] = useState<string | null>(null);
+  const [ranWith, setRanWith] = useState<string | null>(null);
 
   useEffect(() => {
     setResult(null);
@@ -70,8 +89,12 @@ export function RunScreen() {
     const r = await invoke('inference:run', {
       model: `${model.name}@${model.version}`,
       file: { bytes: chosen.bytes, name: chosen.name },
+      // The engine's default is the tuned latency choice: only another choice is sent.
+      ...(config === 'latency' ? {} : { config }),
     });
     setRunning(false);
+    setRanOn(chosen.preview);
+    setRanWith(config);
     setResult(r.ok ? r.value : null);
     setRunError(r.ok ? null : r.error);
   };
@@ -96,7 +119,8 @@ export function RunScreen() {
             >
               {list.map((m) => (
                 <option key={`${m.name}@${m.version}`} value={`${m.name}@${m.version}`}>
-                  {m.name} {m.version} ({m.card.task})
+                  {m.name} {m.version}
+                  {taskWords(m.card.task) ? ` (${taskWords(m.card.task)})` : ''}
                 </option>
               ))}
             </select>
@@ -143,15 +167,44 @@ export function RunScreen() {
           ) : null}
           {chosen ? (
             <p data-testid="run-chosen">
-              {refused ? <Badge tone="bad">refused</Badge> : <Badge tone="info">ready</Badge>} {chosen.name}
+              {refused || check?.verdict === 'refused' ? (
+                <Badge tone="bad">does not fit</Badge>
+              ) : (
+                <Badge tone="info">ready</Badge>
+              )}{' '}
+              {chosen.name}
+            </p>
+          ) : null}
+          {check ? (
+            <p
+              className={check.verdict === 'refused' ? 'run-check bad' : 'run-check muted small'}
+              data-testid="run-check"
+              data-verdict={check.verdict}
+            >
+              {check.text}
             </p>
           ) : null}
         </div>
         <ErrorNote error={fileError} />
+        <label>
+          <span className="label">Session configuration</span>
+          <select
+            value={config}
+            onChange={(e) => setConfig(e.target.value as ConfigChoice)}
+            data-testid="run-config"
+          >
+            {CONFIGS.map((c) => (
+              <option key={c.value} value={c.value}>
+                {c.label}
+              </option>
+            ))}
+          </select>
+        </label>
         <button
           type="button"
-          className="primary"
-          disabled={!model || !chosen || running}
+          className="primary run-go"
+          disabled={!model || !chosen || running || check?.verdict === 'refused'}
+          title={check?.verdict === 'refused' ? check.text : undefined}
           onClick={() => void run()}
           data-testid="run-go"
         >
@@ -161,7 +214,7 @@ export function RunScreen() {
       </Card>
       <Card title="Result" testId="run-result">
         {result ? (
-          <ResultView result={result} />
+          <ResultView result={result} card={model?.card ?? null} image={ranOn} asked={ranWith} />
         ) : (
           <p className="muted">Run a model to see its result here.</p>
         )}

@@ -1,4 +1,10 @@
-import type { InferenceResult, ProcessedResult, TensorJson } from '../../../../runtime/contract/index.js';
+import type {
+  InferenceResult,
+  ModelCard,
+  ProcessedResult,
+  TensorJson,
+} from '../../../../runtime/contract/index.js';
+import { BoxOverlay, boxesOf } from './BoxOverlay.js';
 import { KeyValues } from '../../components/ui.js';
 import { ms, shortHash } from '../../format.js';
 
@@ -16,8 +22,38 @@ function topK(
     .slice(0, k);
 }
 
+const SOURCE: Record<string, string> = {
+  'tuned-latency': 'tuned for latency',
+  'tuned-throughput': 'tuned for throughput',
+  default: "onnxruntime's defaults",
+  explicit: 'as given',
+};
+
+/**
+ * Whether the card says an output is class scores: post-processing that yields classes, or a
+ * classification task. Anything else (regression, embeddings) is shown as numbers.
+ */
+function isClassScores(card: ModelCard | null, t: TensorJson): boolean {
+  if (!card) return false;
+  const classSteps = (card.postprocess ?? []).some((p) => ['softmax', 'argmax', 'top-k'].includes(p.kind));
+  const classTask = /classif/i.test(card.task);
+  return (classSteps || classTask) && isProbabilities(t);
+}
+
 /** A run's result: what it ran on, the card's post-processed result, and the raw outputs. */
-export function ResultView({ result }: { result: InferenceResult }) {
+export function ResultView({
+  result,
+  card = null,
+  image = null,
+  asked = null,
+}: {
+  result: InferenceResult;
+  card?: ModelCard | null;
+  image?: string | null;
+  /** The configuration the user chose for the run. */
+  asked?: string | null;
+}) {
+  const boxes = result.result ? boxesOf(result.result) : [];
   return (
     <div className="stack" data-testid="result">
       <KeyValues
@@ -32,9 +68,11 @@ export function ResultView({ result }: { result: InferenceResult }) {
           ['Provider', result.provider],
           [
             'Configuration',
-            result.config
-              ? `${result.config.source}${result.config.stale ? ' (tuned on other hardware: defaults used)' : ''}`
-              : 'default',
+            <span key="c" data-testid="result-config">
+              {result.config
+                ? `${SOURCE[result.config.source] ?? result.config.source}${result.config.stale ? ' (tuned on other hardware: defaults used)' : asked && asked !== 'default' && result.config.source === 'default' ? ' (not benchmarked on this machine yet)' : ''}`
+                : "onnxruntime's defaults"}
+            </span>,
           ],
           [
             'Output digest',
@@ -45,13 +83,20 @@ export function ResultView({ result }: { result: InferenceResult }) {
         ]}
       />
       {result.config?.note ? <p className="note muted">{result.config.note}</p> : null}
+      {image && boxes.length > 0 ? <BoxOverlay image={image} boxes={boxes} /> : null}
       {result.result ? <ProcessedView result={result.result} /> : null}
-      <details open={!result.result}>
-        <summary>Raw outputs</summary>
-        {Object.entries(result.outputs).map(([name, t]) => (
-          <OutputView key={name} name={name} tensor={t} />
-        ))}
-      </details>
+      {result.result ? (
+        <details>
+          <summary>Raw outputs</summary>
+          {Object.entries(result.outputs).map(([name, t]) => (
+            <OutputView key={name} name={name} tensor={t} classes={isClassScores(card, t)} />
+          ))}
+        </details>
+      ) : (
+        Object.entries(result.outputs).map(([name, t]) => (
+          <OutputView key={name} name={name} tensor={t} classes={isClassScores(card, t)} />
+        ))
+      )}
     </div>
   );
 }
@@ -63,9 +108,19 @@ function isProbabilities(t: TensorJson): boolean {
   return rows === 1 && last >= 2 && last <= 10_000;
 }
 
-function OutputView({ name, tensor }: { name: string; tensor: TensorJson }) {
-  const data = Array.isArray(tensor.data) ? tensor.data : Array.from(tensor.data as ArrayLike<number>);
-  if (isProbabilities(tensor)) {
+function value(v: number | string | boolean | bigint): string {
+  if (typeof v !== 'number') return String(v);
+  if (Number.isInteger(v)) return String(v);
+  if (Math.abs(v) >= 1e6 || (Math.abs(v) < 1e-4 && v !== 0)) return v.toExponential(4);
+  // Up to 6 significant digits, without trailing zeros (3.5, not 3.50000).
+  return String(Number(v.toPrecision(6)));
+}
+
+function OutputView({ name, tensor, classes }: { name: string; tensor: TensorJson; classes: boolean }) {
+  const data = Array.isArray(tensor.data)
+    ? tensor.data
+    : Array.from(tensor.data as ArrayLike<number | bigint>, (v) => (typeof v === 'bigint' ? String(v) : v));
+  if (classes) {
     const top = topK(data, tensor.dims, 5);
     const max = Math.max(...top.map((t) => Math.abs(t.value)), 1e-9);
     return (
@@ -91,6 +146,27 @@ function OutputView({ name, tensor }: { name: string; tensor: TensorJson }) {
     );
   }
   const shown = data.slice(0, 64);
+  // A few values (a regression's prediction): shown as numbers, large, not as bars.
+  if (data.length <= 8) {
+    return (
+      <div className="stack">
+        <h3>
+          {name}{' '}
+          <span className="muted small">
+            {tensor.type}[{tensor.dims.join(', ')}]
+          </span>
+        </h3>
+        <ol className="run-values" data-testid="output-values">
+          {data.map((v, i) => (
+            <li key={i}>
+              <span className="muted small">{data.length > 1 ? `#${i}` : 'value'}</span>{' '}
+              <span className="run-value">{value(v)}</span>
+            </li>
+          ))}
+        </ol>
+      </div>
+    );
+  }
   return (
     <div className="stack">
       <h3>
@@ -111,9 +187,7 @@ function OutputView({ name, tensor }: { name: string; tensor: TensorJson }) {
           {shown.map((v, i) => (
             <tr key={i}>
               <td className="num">{i}</td>
-              <td className="num">
-                {typeof v === 'number' ? (Number.isInteger(v) ? v : v.toFixed(5)) : String(v)}
-              </td>
+              <td className="num">{value(v)}</td>
             </tr>
           ))}
         </tbody>
