@@ -11,6 +11,7 @@ import { CardView, FilesView, SignaturesView } from '../components/BundleDetails
 import { Badge, Card, ErrorNote, Form, TextField } from '../components/ui.js';
 import { useDrives } from '../components/use-drives.js';
 import { bytes } from '../format.js';
+import { HashText } from './models/HashText.js';
 import { WorkProgress } from './media/ImportProgress.js';
 import { isCancelled, ProblemNote, ProblemText } from './media/problem.js';
 
@@ -412,7 +413,7 @@ export function MediaScreen() {
             <SignaturesView signatures={inspection.signatures} />
             <FilesView files={inspection.files} />
             <p className="muted small">
-              Bundle {bytes(inspection.size)}, SHA-256 <code>{inspection.sha256}</code>
+              Bundle {bytes(inspection.size)}, SHA-256 <HashText value={inspection.sha256} />
             </p>
           </Card>
         </>
