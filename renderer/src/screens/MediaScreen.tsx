@@ -90,6 +90,8 @@ export function MediaScreen() {
   const [items, setItems] = useState<ImportItem[] | null>(null);
   const [importError, setImportError] = useState<ErrorInfo | null>(null);
   const [confirmAll, setConfirmAll] = useState(false);
+  /** A cancelled import that stopped before its first bundle (the report then has no item). */
+  const [cancelledName, setCancelledName] = useState<string | null>(null);
   // A stick inserted or removed: the list follows (media:changed from the engine's watcher).
   const drives = useDrives();
   const driveList = drives.data ?? [];
@@ -121,11 +123,16 @@ export function MediaScreen() {
   const importOne = async (row: Row, step: string): Promise<Outcome> => {
     const id = operationId('import');
     setRunning({ id, name: label(row), step });
+    setCancelledName(null);
     const r = await invoke('models:import', { path: row.path, operationId: id });
     setRunning(null);
     if (!r.ok) {
       setImportError(r.error);
       return isCancelled(r.error) ? 'cancelled' : 'error';
+    }
+    if (r.value.items.length === 0) {
+      setCancelledName(label(row));
+      return 'cancelled';
     }
     setItems((old) => [...(old ?? []), ...r.value.items]);
     const done = new Set(r.value.items.filter((i) => i.outcome !== 'rejected').map((i) => i.path));
@@ -368,6 +375,11 @@ export function MediaScreen() {
           />
         ) : null}
         <ProblemNote error={importError} />
+        {cancelledName ? (
+          <p className="note neutral" role="status" data-testid="cancelled">
+            Cancelled: {cancelledName} was not installed.
+          </p>
+        ) : null}
         {items ? (
           <div className="stack" data-testid="import-report">
             {items.map((item, i) =>

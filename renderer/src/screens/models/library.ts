@@ -57,7 +57,8 @@ export function filterAndSort(rows: readonly LibraryRow[], query: string, sort: 
       .join(' ')
       .toLowerCase()
       .includes(q);
-  const byName = (a: LibraryRow, b: LibraryRow) => a.ref.localeCompare(b.ref);
+  const byName = (a: LibraryRow, b: LibraryRow) =>
+    a.model.name.localeCompare(b.model.name) || a.model.version.localeCompare(b.model.version);
   const cmp =
     sort === 'size'
       ? (a: LibraryRow, b: LibraryRow) => b.size - a.size || byName(a, b)
