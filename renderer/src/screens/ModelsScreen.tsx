@@ -44,7 +44,7 @@ export function ModelsScreen() {
             <label className="grow">
               <span className="label">Search</span>
               <input
-                type="search"
+                type="text"
                 value={query}
                 onChange={(e) => setQuery(e.target.value)}
                 placeholder="name, task, signer"
