@@ -225,8 +225,16 @@ describe.skipIf(skipReason !== null)('Media and Models screens (issue 11)', () =
     expect(await page.getByTestId('hardware-providers').textContent()).toContain('cpu');
     expect(await call(server.handlers, 'hardware:get', {}, ctx)).not.toBeNull();
     await page.getByTestId('hardware-panel').scrollIntoViewIfNeeded();
-    if ((await page.getByTestId('provider-reason').count()) > 0)
-      await page.getByTestId('provider-reason').first().locator('summary').click();
+    // A provider that does not work says why in words; the full text is behind its summary.
+    const profile = await call(server.handlers, 'hardware:get', {}, ctx);
+    const failing = profile!.providers.find((p) => p.reason !== null);
+    if (failing) {
+      const reason = page.getByTestId('provider-reason').first();
+      expect((await reason.locator('summary').textContent())!.length).toBeLessThan(80);
+      expect(await reason.locator('.problem-raw').isVisible()).toBe(false);
+      await reason.locator('summary').click();
+      expect(await reason.locator('.problem-raw').textContent()).toBe(failing.reason);
+    }
     await page.screenshot({ path: join(SHOTS, 'models-hardware-light.png'), animations: 'disabled' });
   });
 });

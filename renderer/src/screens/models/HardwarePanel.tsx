@@ -6,10 +6,13 @@ import { bytes, when } from '../../format.js';
 import { useApp } from '../../store.js';
 import { ProblemNote } from '../media/problem.js';
 
-/** The first sentence of a provider's failure, without the library's stack and paths. */
+/** A provider's failure in words: its first clause, without the library's paths and advice. */
 export function providerWords(reason: string): string {
-  const first = reason.split(/\n|(?<=\.)\s/)[0] ?? reason;
-  return first.length > 140 ? `${first.slice(0, 140)}…` : first;
+  if (/not (found|bundle|install)|cannot open shared object|no such file/i.test(reason))
+    return 'Its library is not installed on this machine';
+  if (/driver/i.test(reason)) return 'The GPU driver is missing or too old';
+  const first = (reason.split(/[:\n]|(?<=\.)\s/)[0] ?? reason).trim();
+  return first.length > 60 ? `${first.slice(0, 60)}…` : first;
 }
 
 /** This machine's hardware and execution providers, with Re-probe (hardware:probe). */
@@ -77,7 +80,7 @@ function Profile({ profile }: { profile: HardwareProfile }) {
           {w}
         </p>
       ))}
-      <table className="table compact" data-testid="hardware-providers">
+      <table className="table compact hw-providers" data-testid="hardware-providers">
         <thead>
           <tr>
             <th>Provider</th>
