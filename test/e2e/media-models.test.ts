@@ -10,6 +10,7 @@ import { call, type CallContext } from '../../runtime/index.js';
 import { prepareDemoStick, type DemoStick } from '../../runtime/demo/demo.js';
 import { browserUnavailable, openHarness, type Harness } from './harness.js';
 import type { Page } from 'playwright-core';
+import { etaText, secondsLeft, summaryText } from '../../renderer/src/screens/media/words.js';
 
 const skipReason = browserUnavailable();
 const ADMIN_PASSWORD = 'correct horse battery staple';
@@ -24,6 +25,29 @@ async function shot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}-dark.png`), animations: 'disabled' });
   await page.getByRole('button', { name: /Light theme/ }).click();
 }
+
+describe('Media words (no browser)', () => {
+  it('the summary counts with plurals', () => {
+    const v = (verdict: 'installable' | 'already-installed' | 'refused') => ({ verdict });
+    expect(
+      summaryText([v('installable'), v('installable'), v('installable'), ...Array(5).fill(v('refused'))]),
+    ).toBe('8 bundles: 3 installable, 5 refused');
+    expect(summaryText([v('refused')])).toBe('1 bundle: 1 refused');
+    expect(summaryText([])).toBe('0 bundles');
+  });
+
+  it('the time left comes from the progress rate, done and total', () => {
+    const e = { operationId: 'x', phase: 'verifying', unit: 'bytes' as const };
+    expect(secondsLeft({ ...e, done: 10, total: 110, rate: 10 })).toBe(10);
+    expect(secondsLeft({ ...e, done: 10, total: null, rate: 10 })).toBeNull();
+    expect(secondsLeft({ ...e, done: 10, total: 100, rate: null })).toBeNull();
+    expect(etaText(1)).toBe('about 1 second left');
+    expect(etaText(45)).toBe('about 45 seconds left');
+    expect(etaText(600)).toBe('about 10 minutes left');
+    expect(etaText(0.2)).toBe('less than a second left');
+    expect(etaText(null)).toBe('');
+  });
+});
 
 describe.skipIf(skipReason !== null)('Media and Models screens (issue 11)', () => {
   let h: Harness;

@@ -13,6 +13,7 @@ import { useDrives } from '../components/use-drives.js';
 import { bytes } from '../format.js';
 import { HashText } from './models/HashText.js';
 import { WorkProgress } from './media/ImportProgress.js';
+import { plural, summaryText } from './media/words.js';
 import { isCancelled, ProblemNote, ProblemText } from './media/problem.js';
 
 function fileName(path: string): string {
@@ -53,23 +54,6 @@ async function scanPath(
     version: x.card?.version ?? null,
   };
   return { rows: [row], documents: [], error: null };
-}
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
-/** "3 bundles: 2 installable, 1 refused" (the parts that are not zero). */
-export function summaryText(rows: readonly Row[]): string {
-  const installable = rows.filter((r) => r.verdict === 'installable').length;
-  const installed = rows.filter((r) => r.verdict === 'already-installed').length;
-  const refused = rows.filter((r) => r.verdict === 'refused').length;
-  const parts = [
-    installable > 0 ? `${installable} installable` : null,
-    installed > 0 ? `${installed} already installed` : null,
-    refused > 0 ? `${refused} refused` : null,
-  ].filter((p) => p !== null);
-  return `${plural(rows.length, 'bundle')}${parts.length > 0 ? `: ${parts.join(', ')}` : ''}`;
 }
 
 function label(r: Row): string {
