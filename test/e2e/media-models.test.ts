@@ -168,6 +168,7 @@ describe.skipIf(skipReason !== null)('Media and Models screens (issue 11)', () =
       await expect.poll(() => page.getByTestId('cancelled').count()).toBeGreaterThan(0);
       expect(await page.getByTestId('cancelled').first().textContent()).toMatch(/Cancelled: ppocr/);
       expect(await page.locator('.note.error').count()).toBe(0);
+      await shot(page, 'media-import-cancelled');
     } finally {
       restore();
     }
