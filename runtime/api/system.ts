@@ -1,5 +1,6 @@
 import type { Airlock } from '../airlock.js';
 import type { systemChannels } from '../contract/system.js';
+import { freeBytes } from '../db/disk.js';
 import type { DomainHandlers } from './handler.js';
 
 const VERSION = '0.1.0';
@@ -12,6 +13,7 @@ export function systemHandlers(airlock: Airlock): DomainHandlers<typeof systemCh
       installationId: airlock.installationId,
       platform: `${process.platform}-${process.arch}`,
       node: process.versions.node,
+      dataDirFreeBytes: freeBytes(airlock.paths.root),
     }),
     'operation:cancel': async ({ operationId }) => ({ cancelled: airlock.operations.cancel(operationId) }),
   };

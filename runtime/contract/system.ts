@@ -7,6 +7,8 @@ export interface SystemInfo {
   readonly installationId: string;
   readonly platform: string;
   readonly node: string;
+  /** Free bytes (for the engine's account) on the disk that holds the data directory; null when unknown. */
+  readonly dataDirFreeBytes: number | null;
 }
 
 export const systemChannels = {

@@ -1,5 +1,6 @@
 import type { BundleFile, BundleSignature, ModelCard } from '../../../runtime/contract/index.js';
 import { bytes, shortHash, when } from '../format.js';
+import { HashText } from '../screens/models/HashText.js';
 import { Badge, KeyValues } from './ui.js';
 
 /** A symbolic dimension shows as its name when short and plain ("batch"), else as "?". */
@@ -69,7 +70,7 @@ export function FilesView({ files }: { files: readonly BundleFile[] }) {
             </td>
             <td className="num">{bytes(f.size)}</td>
             <td>
-              <code title={f.sha256}>{shortHash(f.sha256, 16)}</code>
+              <HashText value={f.sha256} />
             </td>
           </tr>
         ))}

@@ -4,6 +4,7 @@ import { LockIcon } from '../components/NetworkBadge.js';
 import { Badge, Card, ErrorNote, KeyValues, OutcomeBadge, useResult } from '../components/ui.js';
 import { bytes, plural, when } from '../format.js';
 import { mayCall, useApp } from '../store.js';
+import { providerWords } from './models/HardwarePanel.js';
 import type {
   ErrorInfo,
   HardwareProfile,
@@ -192,16 +193,16 @@ export function HomeScreen() {
         ) : null}
         <ErrorNote error={hardware.error} />
         {hardware.data ? <HardwareSummary profile={hardware.data} /> : null}
-        {!hardware.loading && !hardware.data && !hardware.error && mayProbe ? (
+        {!hardware.loading && mayProbe ? (
           <p className="muted">
-            This machine has not been probed yet.{' '}
+            {hardware.data ? null : 'This machine has not been probed yet. '}
             <button
               type="button"
               onClick={() => void probe()}
               disabled={probing}
               data-testid="hardware-probe"
             >
-              {probing ? 'Probing…' : 'Probe hardware and providers'}
+              {probing ? 'Probing…' : hardware.data ? 'Re-probe' : 'Probe hardware and providers'}
             </button>
           </p>
         ) : null}
@@ -317,9 +318,16 @@ function HardwareSummary({ profile }: { profile: HardwareProfile }) {
                 </Badge>
               </td>
               <td className="muted small">
-                <span className="clamp" title={p.reason ?? undefined}>
-                  {p.reason ?? (p.loadMs !== null ? `opened in ${p.loadMs.toFixed(0)} ms` : '')}
-                </span>
+                {p.reason ? (
+                  <details className="problem-details">
+                    <summary>{providerWords(p.reason)}</summary>
+                    <span className="problem-raw">{p.reason}</span>
+                  </details>
+                ) : p.loadMs !== null ? (
+                  `opened in ${p.loadMs.toFixed(0)} ms`
+                ) : (
+                  ''
+                )}
               </td>
             </tr>
           ))}

@@ -2,15 +2,19 @@ import { useEffect, useState } from 'react';
 import type {
   BundleInspection,
   ErrorInfo,
-  ImportReport,
+  ImportItem,
   ScannedBundle,
   ScannedDocument,
 } from '../../../runtime/contract/index.js';
 import { invoke, operationId } from '../api.js';
 import { CardView, FilesView, SignaturesView } from '../components/BundleDetails.js';
-import { Badge, Card, ErrorNote, Form, OperationProgress, TextField } from '../components/ui.js';
+import { Badge, Card, ErrorNote, Form, TextField } from '../components/ui.js';
 import { useDrives } from '../components/use-drives.js';
 import { bytes } from '../format.js';
+import { HashText } from './models/HashText.js';
+import { WorkProgress } from './media/ImportProgress.js';
+import { plural, summaryText } from './media/words.js';
+import { isCancelled, ProblemNote, ProblemText } from './media/problem.js';
 
 function fileName(path: string): string {
   return path.split(/[\\/]/).pop() ?? path;
@@ -24,10 +28,11 @@ type Row = Pick<
 /** Bundles on a medium (media:scan), or one bundle file judged with bundle:verify. */
 async function scanPath(
   path: string,
+  scanId: string,
 ): Promise<{ rows: Row[]; documents: ScannedDocument[]; error: ErrorInfo | null }> {
   const isFile = path.endsWith('.airlock');
   if (!isFile) {
-    const r = await invoke('media:scan', { mountpoint: path });
+    const r = await invoke('media:scan', { mountpoint: path, operationId: scanId });
     if (!r.ok) return { rows: [], documents: [], error: r.error };
     return {
       rows: r.value.flatMap((m) => m.bundles),
@@ -51,31 +56,45 @@ async function scanPath(
   return { rows: [row], documents: [], error: null };
 }
 
+function label(r: Row): string {
+  return r.name ? `${r.name} ${r.version ?? ''}`.trim() : fileName(r.path);
+}
+
+type Outcome = 'done' | 'cancelled' | 'error';
+
 export function MediaScreen() {
   const [path, setPath] = useState('');
   const [scanned, setScanned] = useState<Row[] | null>(null);
   const [documents, setDocuments] = useState<ScannedDocument[]>([]);
   const [scanError, setScanError] = useState<ErrorInfo | null>(null);
-  const [busy, setBusy] = useState(false);
+  const [scanId, setScanId] = useState<string | null>(null);
   const [inspection, setInspection] = useState<BundleInspection | null>(null);
   const [inspectError, setInspectError] = useState<ErrorInfo | null>(null);
-  const [running, setRunning] = useState<string | null>(null);
-  const [report, setReport] = useState<ImportReport | null>(null);
+  const [running, setRunning] = useState<{ id: string; name: string; step: string } | null>(null);
+  const [items, setItems] = useState<ImportItem[] | null>(null);
   const [importError, setImportError] = useState<ErrorInfo | null>(null);
+  const [confirmAll, setConfirmAll] = useState(false);
+  /** A cancelled import that stopped before its first bundle (the report then has no item). */
+  const [cancelledName, setCancelledName] = useState<string | null>(null);
   // A stick inserted or removed: the list follows (media:changed from the engine's watcher).
   const drives = useDrives();
   const driveList = drives.data ?? [];
+  const busy = scanId !== null;
+  const installable = (scanned ?? []).filter((r) => r.verdict === 'installable');
 
   const scan = async (target: string) => {
     if (!target.trim()) return;
-    setBusy(true);
+    const id = operationId('scan');
+    setScanId(id);
     setInspection(null);
-    setReport(null);
-    const r = await scanPath(target.trim());
-    setScanned(r.rows);
+    setItems(null);
+    setImportError(null);
+    setConfirmAll(false);
+    const r = await scanPath(target.trim(), id);
+    setScanned(isCancelled(r.error) ? null : r.rows);
     setDocuments(r.documents);
     setScanError(r.error);
-    setBusy(false);
+    setScanId(null);
   };
 
   const inspect = async (bundle: string) => {
@@ -84,15 +103,45 @@ export function MediaScreen() {
     setInspectError(r.ok ? null : r.error);
   };
 
-  const importBundle = async (bundle: string) => {
+  /** Imports one bundle; the row follows what the engine did. */
+  const importOne = async (row: Row, step: string): Promise<Outcome> => {
     const id = operationId('import');
-    setRunning(id);
-    setReport(null);
-    setImportError(null);
-    const r = await invoke('models:import', { path: bundle, operationId: id });
+    setRunning({ id, name: label(row), step });
+    setCancelledName(null);
+    const r = await invoke('models:import', { path: row.path, operationId: id });
     setRunning(null);
-    if (r.ok) setReport(r.value);
-    else setImportError(r.error);
+    if (!r.ok) {
+      setImportError(r.error);
+      return isCancelled(r.error) ? 'cancelled' : 'error';
+    }
+    if (r.value.items.length === 0) {
+      setCancelledName(label(row));
+      return 'cancelled';
+    }
+    setItems((old) => [...(old ?? []), ...r.value.items]);
+    const done = new Set(r.value.items.filter((i) => i.outcome !== 'rejected').map((i) => i.path));
+    setScanned((old) =>
+      old ? old.map((x) => (done.has(x.path) ? { ...x, verdict: 'already-installed' } : x)) : old,
+    );
+    return r.value.items.some((i) => isCancelled(i.error)) ? 'cancelled' : 'done';
+  };
+
+  const importSingle = async (row: Row) => {
+    setItems(null);
+    setImportError(null);
+    await importOne(row, '');
+  };
+
+  /** Every installable bundle, one after the other; a cancel stops the rest. */
+  const importAll = async () => {
+    setConfirmAll(false);
+    setItems(null);
+    setImportError(null);
+    const todo = installable;
+    for (const [i, row] of todo.entries()) {
+      const outcome = await importOne(row, `${i + 1} of ${todo.length}: `);
+      if (outcome !== 'done') break;
+    }
   };
 
   useEffect(() => {
@@ -113,6 +162,7 @@ export function MediaScreen() {
                 <li key={`${d.device}-${m.path}`}>
                   <button
                     type="button"
+                    disabled={busy}
                     onClick={() => {
                       setPath(m.path);
                       void scan(m.path);
@@ -144,9 +194,65 @@ export function MediaScreen() {
             {busy ? 'Checking…' : 'Check'}
           </button>
         </Form>
-        <ErrorNote error={scanError} />
+        {scanId ? (
+          <WorkProgress
+            operationId={scanId}
+            title={`Checking ${path}`}
+            label="Check progress"
+            cancelTestId="scan-cancel"
+            testId="scan-progress"
+          />
+        ) : null}
+        <ProblemNote error={scanError} />
         {scanned && scanned.length === 0 && !scanError ? (
           <p className="muted">No bundle found there.</p>
+        ) : null}
+        {scanned && scanned.length > 0 ? (
+          <div className="row">
+            <p className="media-summary grow" data-testid="media-summary">
+              {summaryText(scanned)}
+            </p>
+            <button
+              type="button"
+              className="primary"
+              disabled={running !== null || installable.length === 0 || confirmAll}
+              onClick={() => setConfirmAll(true)}
+              data-testid="import-all"
+            >
+              Import all trusted
+            </button>
+          </div>
+        ) : null}
+        {confirmAll ? (
+          <div
+            className="media-confirm"
+            role="alertdialog"
+            aria-label="Confirm import"
+            data-testid="import-all-confirm"
+          >
+            <strong>Import {plural(installable.length, 'bundle')}?</strong> Each one is checked again and
+            installed, one after the other:
+            <ul>
+              {installable.map((r) => (
+                <li key={r.path}>
+                  {label(r)} <span className="muted small">({bytes(r.size)})</span>
+                </li>
+              ))}
+            </ul>
+            <div className="row">
+              <button
+                type="button"
+                className="primary"
+                onClick={() => void importAll()}
+                data-testid="import-all-yes"
+              >
+                Import {plural(installable.length, 'bundle')}
+              </button>
+              <button type="button" onClick={() => setConfirmAll(false)} data-testid="import-all-no">
+                Cancel
+              </button>
+            </div>
+          </div>
         ) : null}
         {scanned && scanned.length > 0 ? (
           <table className="table" data-testid="bundle-list">
@@ -163,7 +269,9 @@ export function MediaScreen() {
               {scanned.map((b) => (
                 <tr key={b.path} data-testid="bundle-row">
                   <td>
-                    <code>{fileName(b.path)}</code>
+                    <code className="mono-cut" title={b.path}>
+                      {fileName(b.path)}
+                    </code>
                   </td>
                   <td>{b.name ? `${b.name} ${b.version ?? ''}` : '—'}</td>
                   <td className="num">{bytes(b.size)}</td>
@@ -181,7 +289,7 @@ export function MediaScreen() {
                     ) : (
                       <>
                         <Badge tone="bad">refused</Badge>{' '}
-                        <span data-testid="verdict-reason">{b.error?.message}</span>
+                        {b.error ? <ProblemText error={b.error} testId="verdict-reason" /> : null}
                       </>
                     )}
                   </td>
@@ -193,7 +301,7 @@ export function MediaScreen() {
                       type="button"
                       className="primary"
                       disabled={running !== null || b.verdict === 'already-installed'}
-                      onClick={() => void importBundle(b.path)}
+                      onClick={() => void importSingle(b)}
                       data-testid="import"
                     >
                       Import
@@ -231,7 +339,7 @@ export function MediaScreen() {
                       {d.verdict}
                     </Badge>{' '}
                     {d.error ? (
-                      <span>{d.error.message}</span>
+                      <ProblemText error={d.error} />
                     ) : (
                       <span className="muted">apply it in Settings</span>
                     )}
@@ -242,23 +350,48 @@ export function MediaScreen() {
           </table>
         ) : null}
         {running ? (
-          <OperationProgress operationId={running} label="Import progress" cancelTestId="import-cancel" />
+          <WorkProgress
+            operationId={running.id}
+            title={`Importing ${running.step}${running.name}`}
+            label="Import progress"
+            cancelTestId="import-cancel"
+            testId="import-progress"
+          />
         ) : null}
-        <ErrorNote error={importError} />
-        {report ? (
+        <ProblemNote error={importError} />
+        {cancelledName ? (
+          <p className="note neutral" role="status" data-testid="cancelled">
+            Cancelled: {cancelledName} was not installed.
+          </p>
+        ) : null}
+        {items ? (
           <div className="stack" data-testid="import-report">
-            {report.items.map((item) => (
-              <p key={item.path} className={item.outcome === 'rejected' ? 'note error' : 'note ok'}>
-                <strong>
-                  {item.outcome === 'installed'
-                    ? `Installed ${item.model?.name ?? ''} ${item.model?.version ?? ''}`
-                    : item.outcome === 'already-installed'
-                      ? `${item.model?.name ?? ''} ${item.model?.version ?? ''} was already installed; nothing changed`
-                      : `Not installed: ${item.error?.message ?? 'rejected'}`}
-                </strong>
-                {item.error ? <span className="code">{item.error.code}</span> : null}
-              </p>
-            ))}
+            {items.map((item, i) =>
+              isCancelled(item.error) ? (
+                <p key={`${item.path}-${i}`} className="note neutral" data-testid="cancelled">
+                  <strong>
+                    Cancelled: {item.model ? `${item.model.name} ${item.model.version}` : fileName(item.path)}{' '}
+                    was not installed.
+                  </strong>
+                </p>
+              ) : (
+                <p
+                  key={`${item.path}-${i}`}
+                  className={item.outcome === 'rejected' ? 'note error' : 'note ok'}
+                >
+                  {item.outcome === 'installed' ? (
+                    <strong>{`Installed ${item.model?.name ?? ''} ${item.model?.version ?? ''}`}</strong>
+                  ) : item.outcome === 'already-installed' ? (
+                    <strong>{`${item.model?.name ?? ''} ${item.model?.version ?? ''} was already installed; nothing changed`}</strong>
+                  ) : (
+                    <>
+                      <strong>Not installed:</strong>{' '}
+                      {item.error ? <ProblemText error={item.error} /> : 'rejected'}
+                    </>
+                  )}
+                </p>
+              ),
+            )}
           </div>
         ) : null}
       </Card>
@@ -276,7 +409,7 @@ export function MediaScreen() {
             <SignaturesView signatures={inspection.signatures} />
             <FilesView files={inspection.files} />
             <p className="muted small">
-              Bundle {bytes(inspection.size)}, SHA-256 <code>{inspection.sha256}</code>
+              Bundle {bytes(inspection.size)}, SHA-256 <HashText value={inspection.sha256} />
             </p>
           </Card>
         </>

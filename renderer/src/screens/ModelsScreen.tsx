@@ -3,9 +3,12 @@ import type { ErrorInfo, InstalledModel, Result } from '../../../runtime/contrac
 import { invoke } from '../api.js';
 import { CardView, FilesView } from '../components/BundleDetails.js';
 import { Badge, Card, ErrorNote, Form, KeyValues, useResult } from '../components/ui.js';
-import { shortHash, when } from '../format.js';
+import { bytes, when } from '../format.js';
 import { useApp } from '../store.js';
 import { configText } from './BenchmarkScreen.js';
+import { HardwarePanel } from './models/HardwarePanel.js';
+import { HashText } from './models/HashText.js';
+import { filterAndSort, libraryRows, type SortKey } from './models/library.js';
 
 function ref(m: InstalledModel): string {
   return `${m.name}@${m.version}`;
@@ -13,37 +16,95 @@ function ref(m: InstalledModel): string {
 
 export function ModelsScreen() {
   const models = useResult(() => invoke('models:list', { includeDisabled: true }), []);
+  const runs = useResult(
+    () => invoke('audit:list', { action: 'inference.run', limit: 2000, order: 'desc' }),
+    [],
+  );
+  const keys = useResult(() => invoke('trust:list', {}), []);
+  const info = useResult(() => invoke('system:info', {}), []);
   const [chosen, setChosen] = useState<string | null>(null);
-  const list = models.data ?? [];
-  const current = list.find((m) => ref(m) === chosen) ?? list[0] ?? null;
+  const [query, setQuery] = useState('');
+  const [sort, setSort] = useState<SortKey>('name');
+  const all = libraryRows(models.data ?? [], runs.data, keys.data);
+  const shown = filterAndSort(all, query, sort);
+  const current = all.find((r) => r.ref === chosen)?.model ?? shown[0]?.model ?? null;
+  const used = all.reduce((n, r) => n + r.size, 0);
+  const free = info.data?.dataDirFreeBytes ?? null;
 
   return (
     <div className="split">
-      <Card title="Installed models" testId="models-list">
-        <ErrorNote error={models.error} />
-        {models.data && list.length === 0 ? (
-          <p className="muted">No model is installed yet. Import one from the Media screen.</p>
-        ) : null}
-        <ul className="listbox" role="listbox" aria-label="Installed models">
-          {list.map((m) => (
-            <li key={ref(m)}>
-              <button
-                type="button"
-                role="option"
-                aria-selected={current !== null && ref(current) === ref(m)}
-                className={current !== null && ref(current) === ref(m) ? 'item selected' : 'item'}
-                onClick={() => setChosen(ref(m))}
+      <div className="stack">
+        <Card title="Installed models" testId="models-list">
+          <ErrorNote error={models.error} />
+          <p className="muted small models-disk" data-testid="models-disk">
+            {all.length} model{all.length === 1 ? '' : 's'}, {bytes(used)}
+            {free !== null ? ` · ${bytes(free)} free on this disk` : ''}
+          </p>
+          <div className="models-tools">
+            <label className="grow">
+              <span className="label">Search</span>
+              <input
+                type="text"
+                value={query}
+                onChange={(e) => setQuery(e.target.value)}
+                placeholder="name, task, signer"
+                spellCheck={false}
+                data-testid="models-search"
+              />
+            </label>
+            <label>
+              <span className="label">Sort by</span>
+              <select
+                value={sort}
+                onChange={(e) => setSort(e.target.value as SortKey)}
+                data-testid="models-sort"
               >
-                <strong>{m.name}</strong> <span className="muted">{m.version}</span>
-                <span className="item-sub">
-                  {m.card.task} ·{' '}
-                  {m.enabled ? <Badge tone="ok">enabled</Badge> : <Badge tone="warn">disabled</Badge>}
-                </span>
-              </button>
-            </li>
-          ))}
-        </ul>
-      </Card>
+                <option value="name">Name</option>
+                <option value="size">Size</option>
+                <option value="lastUsed">Last used</option>
+              </select>
+            </label>
+          </div>
+          {models.data && all.length === 0 ? (
+            <p className="muted">No model is installed yet. Import one from the Media screen.</p>
+          ) : null}
+          {all.length > 0 && shown.length === 0 ? <p className="muted">No model matches “{query}”.</p> : null}
+          <ul className="listbox" role="listbox" aria-label="Installed models">
+            {shown.map((r) => {
+              const m = r.model;
+              const selected = current !== null && ref(current) === r.ref;
+              return (
+                <li key={r.ref} data-testid="model-item">
+                  <button
+                    type="button"
+                    role="option"
+                    aria-selected={selected}
+                    className={selected ? 'item selected' : 'item'}
+                    onClick={() => setChosen(r.ref)}
+                  >
+                    <strong>{m.name}</strong> <span className="muted">{m.version}</span>
+                    <span className="item-sub">
+                      {m.card.task} ·{' '}
+                      {!m.enabled ? (
+                        <Badge tone="warn">disabled</Badge>
+                      ) : r.trusted ? (
+                        <Badge tone="ok">trusted</Badge>
+                      ) : (
+                        <Badge tone="warn">signer no longer trusted</Badge>
+                      )}
+                    </span>
+                    <span className="item-meta">
+                      {bytes(r.size)} · signed by {r.signers.map((x) => x.name).join(', ') || 'nobody'} · last
+                      used {r.lastUsed ? when(r.lastUsed) : runs.error ? 'unknown' : 'never'}
+                    </span>
+                  </button>
+                </li>
+              );
+            })}
+          </ul>
+        </Card>
+        <HardwarePanel />
+      </div>
       {current ? <ModelDetail model={current} onChanged={models.reload} /> : null}
     </div>
   );
@@ -83,12 +144,7 @@ function ModelDetail({ model, onChanged }: { model: InstalledModel; onChanged():
             ['Status', model.enabled ? 'enabled' : `disabled — ${model.disabledReason ?? 'by an admin'}`],
             ['Installed', `${when(model.installedAt)} by ${model.installedBy}`],
             ['Signed by', model.signers.join(', ')],
-            [
-              'Bundle SHA-256',
-              <code key="s" title={model.bundleSha256}>
-                {shortHash(model.bundleSha256, 24)}
-              </code>,
-            ],
+            ['Bundle SHA-256', <HashText key="s" value={model.bundleSha256} testId="model-sha256" />],
           ]}
         />
         {isAdmin ? (
