@@ -70,7 +70,13 @@ export function ConfirmDialog(props: {
           {props.children}
         </div>
         <div className="row confirm-actions">
-          <button type="button" className="ghost" onClick={onCancel} data-testid="confirm-cancel" data-autofocus>
+          <button
+            type="button"
+            className="ghost"
+            onClick={onCancel}
+            data-testid="confirm-cancel"
+            data-autofocus
+          >
             Cancel
           </button>
           <button

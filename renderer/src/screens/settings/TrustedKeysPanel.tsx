@@ -49,7 +49,10 @@ export function TrustedKeysPanel() {
   const readFile = async (file: File | undefined) => {
     if (!file) return;
     if (file.size > MAX_KEY_FILE) {
-      setError({ code: 'USAGE', message: `${file.name} is larger than 64 KiB: it is not a public key file.` });
+      setError({
+        code: 'USAGE',
+        message: `${file.name} is larger than 64 KiB: it is not a public key file.`,
+      });
       return;
     }
     const text = await file.text();
@@ -118,7 +121,8 @@ export function TrustedKeysPanel() {
     setBusy(false);
     setRemoving(null);
     setError(failed);
-    if (r.ok) setNotice(`Removed key "${key.name}"${disabled ? `; disabled ${plural(disabled, 'model')}` : ''}.`);
+    if (r.ok)
+      setNotice(`Removed key "${key.name}"${disabled ? `; disabled ${plural(disabled, 'model')}` : ''}.`);
     keys.reload();
     models.reload();
   };
@@ -192,7 +196,11 @@ export function TrustedKeysPanel() {
             <TextField label="Name" value={name} onChange={setName} testId="key-name" />
             <label>
               <span className="label">Role</span>
-              <select value={role} onChange={(e) => setRole(e.target.value as KeyRole)} data-testid="key-role">
+              <select
+                value={role}
+                onChange={(e) => setRole(e.target.value as KeyRole)}
+                data-testid="key-role"
+              >
                 <option value="publisher">publisher (signs model bundles)</option>
                 <option value="admin">admin (signs policy and revocations)</option>
               </select>
@@ -248,7 +256,9 @@ export function TrustedKeysPanel() {
           <p className="fingerprint" data-testid="key-fingerprint" aria-label={`Key id ${pending.keyId}`}>
             {grouped(pending.keyId)}
           </p>
-          <p className="muted small">SHA-256 of the public key (SubjectPublicKeyInfo), as Airlock shows key ids.</p>
+          <p className="muted small">
+            SHA-256 of the public key (SubjectPublicKeyInfo), as Airlock shows key ids.
+          </p>
           <label className="row">
             <input
               type="checkbox"
@@ -275,14 +285,14 @@ export function TrustedKeysPanel() {
           testId="key-remove-confirm"
         >
           <p>
-            Bundles signed by <code title={removing.keyId}>{removing.keyId.slice(0, 16)}…</code> will no longer
-            be accepted for import.
+            Bundles signed by <code title={removing.keyId}>{removing.keyId.slice(0, 16)}…</code> will no
+            longer be accepted for import.
           </p>
           {affected.length > 0 ? (
             <>
               <p>
-                {affected.length === 1 ? 'This installed model is' : 'These installed models are'} signed only by
-                this key:
+                {affected.length === 1 ? 'This installed model is' : 'These installed models are'} signed only
+                by this key:
               </p>
               <ul data-testid="key-remove-affected">
                 {affected.map((m) => (
@@ -300,7 +310,9 @@ export function TrustedKeysPanel() {
                   onChange={(e) => setDisableToo(e.target.checked)}
                   data-testid="key-remove-disable"
                 />
-                <span>Disable {affected.length === 1 ? 'it' : 'them'} too, so nobody runs an unsigned model</span>
+                <span>
+                  Disable {affected.length === 1 ? 'it' : 'them'} too, so nobody runs an unsigned model
+                </span>
               </label>
             </>
           ) : (
