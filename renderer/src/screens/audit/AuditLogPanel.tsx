@@ -99,7 +99,7 @@ export function AuditLogPanel({ generation }: { generation: number }) {
       }
     >
       <AuditFilters onChange={setFilters} />
-      <Form className="row" onSubmit={goToRecord}>
+      <Form className="row audit-jump" onSubmit={goToRecord}>
         <TextField
           label="Go to record #"
           value={jump}
@@ -116,7 +116,7 @@ export function AuditLogPanel({ generation }: { generation: number }) {
       </Form>
       <ErrorNote error={jumpError} />
       <ErrorNote error={error} />
-      <div className="vtable" role="table" aria-label="Audit records" aria-rowcount={count}>
+      <div className="vtable audit-vtable" role="table" aria-label="Audit records" aria-rowcount={count}>
         <div className="vrow vhead" role="row">
           {COLUMNS.map((c) => (
             <span key={c} role="columnheader">

@@ -4,6 +4,7 @@ import { invoke, operationId } from '../../api.js';
 import { Card, ErrorNote, Form, OperationProgress, TextField } from '../../components/ui.js';
 import { useDrives } from '../../components/use-drives.js';
 import { bytes, shortHash } from '../../format.js';
+import './audit.css';
 
 /** Exports the log for an auditor to an empty folder, preferably on a writable removable drive. */
 export function ExportPanel() {
@@ -65,7 +66,7 @@ export function ExportPanel() {
           one, or type a folder below.
         </p>
       )}
-      <div className="row">
+      <div className="row audit-export-range">
         <label>
           <span className="label">From (UTC day, optional)</span>
           <input

@@ -28,14 +28,16 @@ export function PasswordPanel() {
   return (
     <Card title="Your password" testId="settings-password">
       <Form className="stack" onSubmit={change}>
-        <TextField
-          label="Current password"
-          type="password"
-          value={current}
-          onChange={setCurrent}
-          autoComplete="current-password"
-          testId="pw-current"
-        />
+        <div className="row">
+          <TextField
+            label="Current password"
+            type="password"
+            value={current}
+            onChange={setCurrent}
+            autoComplete="current-password"
+            testId="pw-current"
+          />
+        </div>
         <div className="row">
           <TextField
             label="New password"

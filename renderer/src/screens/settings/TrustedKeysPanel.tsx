@@ -259,7 +259,7 @@ export function TrustedKeysPanel() {
           <p className="muted small">
             SHA-256 of the public key (SubjectPublicKeyInfo), as Airlock shows key ids.
           </p>
-          <label className="row">
+          <label className="check-row">
             <input
               type="checkbox"
               checked={matches}
@@ -303,7 +303,7 @@ export function TrustedKeysPanel() {
                   </li>
                 ))}
               </ul>
-              <label className="row">
+              <label className="check-row">
                 <input
                   type="checkbox"
                   checked={disableToo}
