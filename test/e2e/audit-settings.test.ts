@@ -216,13 +216,48 @@ describe.skipIf(skipReason !== null)('Audit and Settings screens against the rea
     expect(await call(server.handlers, 'models:list', { includeDisabled: true }, ctx)).toEqual(before.models);
     expect(await auditCount()).toBe(before.audit);
 
+    // Focus stays in the dialog: Tab and Shift+Tab cycle through its controls only.
     await page.getByTestId('key-remove-acme').click();
+    for (const key of [
+      'Tab',
+      'Tab',
+      'Tab',
+      'Tab',
+      'Shift+Tab',
+      'Shift+Tab',
+      'Shift+Tab',
+      'Shift+Tab',
+      'Shift+Tab',
+    ]) {
+      await page.keyboard.press(key);
+      expect(await page.evaluate('!!document.activeElement?.closest("[role=dialog]")')).toBe(true);
+    }
     await page.getByTestId('confirm-ok').click();
     await expect.poll(() => page.getByTestId('keys-notice').textContent()).toContain('disabled 1 model');
     expect(await call(server.handlers, 'trust:list', {}, ctx)).toEqual([]);
     const [model] = await call(server.handlers, 'models:list', { includeDisabled: true }, ctx);
     expect(model!.enabled).toBe(false);
     expect(model!.disabledReason).toContain('acme');
+  });
+
+  it('Settings: a refusal that names a CLI command gets an app-worded hint next to it', async () => {
+    const { page, server } = h;
+    const gone = publisher();
+    await call(
+      server.handlers,
+      'trust:add',
+      { name: 'gone', publicKeyPem: gone.publicKeyPem, role: 'publisher' },
+      ctx,
+    );
+    await page.getByTestId('nav-home').click();
+    await page.getByTestId('nav-settings').click();
+    await page.getByTestId('key-remove-gone').click();
+    // Someone else removes it meanwhile: the engine refuses with KEY_NOT_FOUND, worded for the CLI.
+    await call(server.handlers, 'trust:remove', { name: 'gone' }, ctx);
+    await page.getByTestId('confirm-ok').click();
+    await expect.poll(() => page.getByTestId('error').first().textContent()).toContain('KEY_NOT_FOUND');
+    expect(await page.getByTestId('error').first().textContent()).toContain('airlock trust list');
+    expect(await page.getByTestId('app-hint').first().textContent()).toContain('Settings › Keys');
   });
 
   it('Settings: role change and removal ask first; the last admin refusal is shown in words', async () => {
@@ -285,6 +320,12 @@ describe.skipIf(skipReason !== null)('Audit and Settings screens against the rea
     await page.getByTestId('nav-settings').click();
     await page.getByTestId('settings-nav-retention').click();
     await expect.poll(() => page.getByTestId('audit-retention').textContent()).toContain('checkpoint');
+    await page.getByTestId('retention-days').fill('90');
+    await page.getByTestId('retention-save').click();
+    await expect
+      .poll(() => page.getByTestId('audit-retention').textContent())
+      .toContain('older than 90 days');
+    expect((await call(h.server.handlers, 'audit:settings', {}, ctx)).retentionDays).toBe(90);
     await shot(page, 'settings-retention');
   });
 });
