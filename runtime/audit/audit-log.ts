@@ -101,6 +101,13 @@ export interface AuditQuery {
   readonly beforeSeq?: number | undefined;
   readonly limit?: number | undefined;
   readonly action?: string | undefined;
+  readonly actor?: string | undefined;
+  readonly target?: string | undefined;
+  readonly outcome?: AuditOutcome | undefined;
+  /** Records at or after this instant (ISO 8601). */
+  readonly from?: string | undefined;
+  /** Records at or before this instant (ISO 8601). */
+  readonly to?: string | undefined;
   readonly order?: 'asc' | 'desc' | undefined;
 }
 
@@ -268,6 +275,22 @@ export class AuditLog {
     if (query.action !== undefined) {
       where.push('action = @action');
       params['action'] = query.action;
+    }
+    for (const key of ['actor', 'target', 'outcome'] as const) {
+      const value = query[key];
+      if (value !== undefined) {
+        where.push(`${key} = @${key}`);
+        params[key] = value;
+      }
+    }
+    // ts is stored as UTC ISO with milliseconds: normalised bounds compare as text.
+    if (query.from !== undefined) {
+      where.push('ts >= @from');
+      params['from'] = new Date(query.from).toISOString();
+    }
+    if (query.to !== undefined) {
+      where.push('ts <= @to');
+      params['to'] = new Date(query.to).toISOString();
     }
     const order = query.order === 'asc' ? 'ASC' : 'DESC';
     params['limit'] = query.limit ?? 100;

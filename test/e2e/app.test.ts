@@ -76,6 +76,12 @@ describe.skipIf(skipReason !== null)('desktop UI in Chromium against the real en
     await page.getByTestId('key-name').fill('demo-publisher');
     await page.getByTestId('key-pem').fill(await readFile(stick.publicKey, 'utf8'));
     await page.getByTestId('key-add').click();
+    // The full key id is shown and must be confirmed before the key is trusted (issue 11).
+    await expect
+      .poll(() => page.getByTestId('key-fingerprint').getAttribute('aria-label'))
+      .toContain(stick.keyId);
+    await page.getByTestId('key-fingerprint-matches').check();
+    await page.getByTestId('confirm-ok').click();
     await expect
       .poll(() => page.getByTestId('settings-keys').textContent())
       .toContain(stick.keyId.slice(0, 32));
@@ -405,6 +411,8 @@ describe.skipIf(skipReason !== null)('desktop UI in Chromium against the real en
     await expect.poll(() => page.getByTestId('keys-locked').count()).toBe(1);
     expect(await page.getByTestId('keys-locked').textContent()).toContain('version 1 is in force');
     expect(await page.getByTestId('key-add').count()).toBe(0);
+    await page.getByTestId('settings-nav-policy').click();
+    await expect.poll(() => page.getByTestId('policy-rule-keys').count()).toBe(1);
     const rule = await page.getByTestId('policy-rule-keys').textContent();
     expect(rule).toContain('demo-publisher');
     expect(rule).toContain(stick.keyId.slice(0, 12));
@@ -414,6 +422,7 @@ describe.skipIf(skipReason !== null)('desktop UI in Chromium against the real en
   it('an operator account cannot import: the engine refuses and the UI says why', async () => {
     const { page, server } = h;
     await page.getByTestId('nav-settings').click();
+    await page.getByTestId('settings-nav-users').click();
     await page.getByTestId('user-name').fill('operator1');
     await page.getByTestId('user-role').selectOption('operator');
     await page.getByTestId('user-password').fill(OPERATOR_PASSWORD);

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { AuditLogPanel } from './audit/AuditLogPanel.js';
 import { ExportPanel } from './audit/ExportPanel.js';
+import { RetentionPanel } from './audit/RetentionPanel.js';
 import { VerifyPanel } from './audit/VerifyPanel.js';
 
 /** Audit: the log itself, verifying its chain (and checkpoints), and exporting it for an auditor. */
@@ -13,6 +14,7 @@ export function AuditScreen() {
       <div className="grid">
         <VerifyPanel onVerified={() => setGeneration((g) => g + 1)} />
         <ExportPanel />
+        <RetentionPanel />
       </div>
     </div>
   );

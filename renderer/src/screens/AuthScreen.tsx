@@ -12,6 +12,12 @@ export function AuthScreen({ mode, minLength }: { mode: 'setup' | 'signin'; minL
   const [confirm, setConfirm] = useState('');
   const [error, setError] = useState<ErrorInfo | null>(null);
   const [busy, setBusy] = useState(false);
+  // A one-time notice left by the screen that ended the session (e.g. a password change).
+  const [notice] = useState(() => {
+    const n = sessionStorage.getItem('airlock.signin-notice');
+    sessionStorage.removeItem('airlock.signin-notice');
+    return n;
+  });
 
   const submit = async () => {
     if (mode === 'setup' && password !== confirm) {
@@ -46,7 +52,14 @@ export function AuthScreen({ mode, minLength }: { mode: 'setup' | 'signin'; minL
             </p>
           </>
         ) : (
-          <h1>Sign in</h1>
+          <>
+            <h1>Sign in</h1>
+            {notice ? (
+              <p className="note ok" data-testid="signin-notice">
+                {notice}
+              </p>
+            ) : null}
+          </>
         )}
         <TextField
           label="Account name"

@@ -1,26 +1,40 @@
 import { useState } from 'react';
 import { Form, TextField } from '../../components/ui.js';
-import type { Filters } from './use-audit-rows.js';
+import { NO_FILTERS, type Filters } from './use-audit-rows.js';
 
-const NONE: Filters = { action: '', outcome: '' };
-
-/** The log's filter form: a draft until Filter is pressed; Clear resets both. */
+/** The log's filter form: a draft until Filter is pressed; Clear resets all fields. */
 export function AuditFilters({ onChange }: { onChange(filters: Filters): void }) {
-  const [draft, setDraft] = useState<Filters>(NONE);
+  const [draft, setDraft] = useState<Filters>(NO_FILTERS);
+  const set = (patch: Partial<Filters>) => setDraft({ ...draft, ...patch });
   return (
-    <Form className="row" onSubmit={() => onChange(draft)}>
+    <Form className="row audit-filters" onSubmit={() => onChange(draft)}>
+      <TextField
+        label="Who"
+        value={draft.actor}
+        placeholder="account name"
+        onChange={(actor) => set({ actor })}
+        testId="audit-filter-actor"
+      />
       <TextField
         label="Action"
         value={draft.action}
         placeholder="e.g. model.install"
-        onChange={(action) => setDraft({ ...draft, action })}
+        onChange={(action) => set({ action })}
         testId="audit-filter-action"
+      />
+      <TextField
+        label="Target"
+        value={draft.target}
+        placeholder="exact target"
+        onChange={(target) => set({ target })}
+        testId="audit-filter-target"
       />
       <label>
         <span className="label">Outcome</span>
         <select
+          data-testid="audit-filter-outcome"
           value={draft.outcome}
-          onChange={(e) => setDraft({ ...draft, outcome: e.target.value as Filters['outcome'] })}
+          onChange={(e) => set({ outcome: e.target.value as Filters['outcome'] })}
         >
           <option value="">any</option>
           <option value="success">success</option>
@@ -28,13 +42,36 @@ export function AuditFilters({ onChange }: { onChange(filters: Filters): void })
           <option value="failure">failure</option>
         </select>
       </label>
-      <button type="submit">Filter</button>
+      <label>
+        <span className="label">From (UTC day)</span>
+        <input
+          type="date"
+          data-testid="audit-filter-from"
+          value={draft.from}
+          max={draft.to || undefined}
+          onChange={(e) => set({ from: e.target.value })}
+        />
+      </label>
+      <label>
+        <span className="label">To (UTC day)</span>
+        <input
+          type="date"
+          data-testid="audit-filter-to"
+          value={draft.to}
+          min={draft.from || undefined}
+          onChange={(e) => set({ to: e.target.value })}
+        />
+      </label>
+      <button type="submit" data-testid="audit-filter-apply">
+        Filter
+      </button>
       <button
         type="button"
         className="ghost"
+        data-testid="audit-filter-clear"
         onClick={() => {
-          setDraft(NONE);
-          onChange(NONE);
+          setDraft(NO_FILTERS);
+          onChange(NO_FILTERS);
         }}
       >
         Clear

@@ -4,10 +4,13 @@ import { invoke, operationId } from '../../api.js';
 import { Card, ErrorNote, Form, OperationProgress, TextField } from '../../components/ui.js';
 import { useDrives } from '../../components/use-drives.js';
 import { bytes, shortHash } from '../../format.js';
+import './audit.css';
 
 /** Exports the log for an auditor to an empty folder, preferably on a writable removable drive. */
 export function ExportPanel() {
   const [dest, setDest] = useState('');
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
   const [result, setResult] = useState<AuditExportReport | null>(null);
   const [error, setError] = useState<ErrorInfo | null>(null);
   const [running, setRunning] = useState<string | null>(null);
@@ -16,7 +19,12 @@ export function ExportPanel() {
   const run = async () => {
     const id = operationId('export');
     setRunning(id);
-    const r = await invoke('audit:export', { out: dest.trim(), operationId: id });
+    const r = await invoke('audit:export', {
+      out: dest.trim(),
+      operationId: id,
+      ...(from ? { from: `${from}T00:00:00.000Z` } : {}),
+      ...(to ? { to: `${to}T23:59:59.999Z` } : {}),
+    });
     setRunning(null);
     setResult(r.ok ? r.value : null);
     setError(r.ok ? null : r.error);
@@ -58,6 +66,28 @@ export function ExportPanel() {
           one, or type a folder below.
         </p>
       )}
+      <div className="row audit-export-range">
+        <label>
+          <span className="label">From (UTC day, optional)</span>
+          <input
+            type="date"
+            value={from}
+            max={to || undefined}
+            onChange={(e) => setFrom(e.target.value)}
+            data-testid="audit-export-from"
+          />
+        </label>
+        <label>
+          <span className="label">To (UTC day, optional)</span>
+          <input
+            type="date"
+            value={to}
+            min={from || undefined}
+            onChange={(e) => setTo(e.target.value)}
+            data-testid="audit-export-to"
+          />
+        </label>
+      </div>
       <Form className="row" onSubmit={run}>
         <TextField
           label="Empty folder on a drive"
