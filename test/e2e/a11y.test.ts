@@ -41,24 +41,19 @@ describe.skipIf(skipReason !== null)('accessibility (axe-core) on every screen, 
   for (const theme of ['light', 'dark'] as const) {
     it(`${theme}: no serious or critical violation on any screen`, async () => {
       const { page } = h;
-      const current = await page.evaluate(() => document.documentElement.dataset['theme']);
+      const current = await page.evaluate('document.documentElement.dataset.theme');
       if (current !== theme) await page.getByTestId('theme-toggle').click();
-      await expect.poll(() => page.evaluate(() => document.documentElement.dataset['theme'])).toBe(theme);
+      await expect.poll(() => page.evaluate('document.documentElement.dataset.theme')).toBe(theme);
       const found: string[] = [];
       for (const screen of SCREENS) {
         await page.getByTestId(`nav-${screen}`).click();
         await page.getByTestId(`screen-${screen}`).waitFor();
         // Let the screen's first calls answer before judging what it shows.
         await page.waitForTimeout(400);
-        if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE); // through DevTools, as the page's CSP rightly refuses inline script
-        const violations = (await page.evaluate(async () => {
-          const axe = (window as unknown as { axe: { run(o: unknown): Promise<{ violations: unknown[] }> } })
-            .axe;
-          const r = await axe.run({
-            runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-          });
-          return r.violations;
-        })) as Violation[];
+        if (!(await page.evaluate("'axe' in window"))) await page.evaluate(AXE_SOURCE); // through DevTools, as the page's CSP rightly refuses inline script
+        const violations = (await page.evaluate(
+          "axe.run({ runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }).then((r) => r.violations)",
+        )) as Violation[];
         for (const v of violations.filter((x) => x.impact === 'serious' || x.impact === 'critical'))
           found.push(
             `${screen}: ${v.id} (${v.impact}) ${v.help}: ${v.nodes
