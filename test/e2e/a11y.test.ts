@@ -58,7 +58,7 @@ describe.skipIf(skipReason !== null)('accessibility (axe-core) on every screen, 
           found.push(
             `${screen}: ${v.id} (${v.impact}) ${v.help}: ${v.nodes
               .slice(0, 4)
-              .map((n) => n.target.join(' '))
+              .map((n) => `${n.target.join(' ')} (${(n.failureSummary ?? '').replace(/\s+/g, ' ')})`)
               .join(' | ')}`,
           );
       }

@@ -138,7 +138,7 @@ describe.skipIf(skipReason !== null)('Audit and Settings screens against the rea
       .poll(() => page.getByTestId('error').first().textContent())
       .toContain(`no record #${jumpMissing}`);
 
-    await page.getByTestId('audit-scroller').focus();
+    await page.getByTestId('audit-grid').focus();
     await page.keyboard.press('End');
     await page.keyboard.press('ArrowUp');
     await page.keyboard.press('Enter');

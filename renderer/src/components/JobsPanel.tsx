@@ -3,8 +3,9 @@ import type { ErrorInfo, InstalledModel, JobFailure, JobInfo } from '../../../ru
 import { invoke, operationId } from '../api.js';
 import { shortHash, when } from '../format.js';
 import { useApp } from '../store.js';
-import { Badge, ErrorNote, Form, TextField, useResult } from './ui.js';
+import { Badge, ErrorNote, Form, useResult } from './ui.js';
 import '../screens/run/jobs.css';
+import { PathPicker } from './PathPicker.js';
 
 const TONE: Record<JobInfo['state'], 'ok' | 'warn' | 'info'> = {
   completed: 'ok',
@@ -95,19 +96,21 @@ export function JobsPanel({ model }: { model: InstalledModel | null }) {
   return (
     <div className="stack">
       <Form className="row" onSubmit={start}>
-        <TextField
+        <PathPicker
           label="Folder of inputs (images, .npy, .json)"
           value={inputsDir}
           onChange={setInputsDir}
+          mode="folder"
           testId="job-inputs"
-          grow
         />
-        <TextField
+        <PathPicker
           label="Results file (.csv or .jsonl, new)"
           value={outFile}
           onChange={setOutFile}
+          mode="save"
+          defaultName="results.csv"
+          filters={[{ name: 'Results', extensions: ['csv', 'jsonl'] }]}
           testId="job-out"
-          grow
         />
         <button
           type="submit"

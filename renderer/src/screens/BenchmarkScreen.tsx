@@ -341,8 +341,8 @@ function ReportView({ report }: { report: BenchReport }) {
     <>
       <Card title={`Report: ${report.model.name} ${report.model.version}`} wide testId="bench-report">
         <p className="muted small">
-          {report.machine.cpu}, {plural(report.machine.cores, 'thread')}, {bytes(report.machine.memoryBytes)} ·
-          onnxruntime {report.onnxruntime} · {SCENARIO_WORDS[report.scenario].label} ·{' '}
+          {report.machine.cpu}, {plural(report.machine.cores, 'thread')}, {bytes(report.machine.memoryBytes)}{' '}
+          · onnxruntime {report.onnxruntime} · {SCENARIO_WORDS[report.scenario].label} ·{' '}
           {report.inputs.source === 'samples' ? "the card's sample inputs" : 'generated inputs'} ·{' '}
           {when(report.finishedAt)}
         </p>

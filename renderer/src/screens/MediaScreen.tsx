@@ -8,13 +8,14 @@ import type {
 } from '../../../runtime/contract/index.js';
 import { invoke, operationId } from '../api.js';
 import { CardView, FilesView, SignaturesView } from '../components/BundleDetails.js';
-import { Badge, Card, ErrorNote, Form, TextField } from '../components/ui.js';
+import { Badge, Card, ErrorNote, Form } from '../components/ui.js';
 import { useDrives } from '../components/use-drives.js';
 import { bytes } from '../format.js';
 import { HashText } from './models/HashText.js';
 import { WorkProgress } from './media/ImportProgress.js';
 import { plural, summaryText } from './media/words.js';
 import { isCancelled, ProblemNote, ProblemText } from './media/problem.js';
+import { PathPicker } from '../components/PathPicker.js';
 
 function fileName(path: string): string {
   return path.split(/[\\/]/).pop() ?? path;
@@ -182,13 +183,14 @@ export function MediaScreen() {
           </ul>
         ) : null}
         <Form className="row" onSubmit={() => scan(path)}>
-          <TextField
+          <PathPicker
             label="Folder, drive or bundle file"
             value={path}
             onChange={setPath}
             placeholder="/media/usb-stick"
+            mode="folder"
+            title="Choose a drive or folder to check"
             testId="media-path"
-            grow
           />
           <button type="submit" className="primary" disabled={busy || !path.trim()} data-testid="media-scan">
             {busy ? 'Checking…' : 'Check'}

@@ -4,7 +4,7 @@ import { invoke } from '../api.js';
 import { CardView, FilesView } from '../components/BundleDetails.js';
 import { Badge, Card, ErrorNote, Form, KeyValues, useResult } from '../components/ui.js';
 import { bytes, when } from '../format.js';
-import { useApp } from '../store.js';
+import { useAllowed, useApp } from '../store.js';
 import { configText } from './BenchmarkScreen.js';
 import { HardwarePanel } from './models/HardwarePanel.js';
 import { HashText } from './models/HashText.js';
@@ -284,6 +284,12 @@ function ManageModel({ model, onChanged }: { model: InstalledModel; onChanged():
 }
 
 function ChosenConfig({ model }: { model: InstalledModel }) {
+  const may = useAllowed('bench:tuned');
+  if (!may) return null;
+  return <TunedConfig model={model} />;
+}
+
+function TunedConfig({ model }: { model: InstalledModel }) {
   const tuned = useResult(() => invoke('bench:tuned', { model: ref(model) }), [ref(model)]);
   if (tuned.error) return <ErrorNote error={tuned.error} />;
   if (!tuned.data) return null;

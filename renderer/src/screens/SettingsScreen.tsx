@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { useApp } from '../store.js';
+import { useAllowed, useApp } from '../store.js';
 import { RetentionPanel } from './audit/RetentionPanel.js';
 import { DataDirPanel } from './settings/DataDirPanel.js';
 import { PasswordPanel } from './settings/PasswordPanel.js';
@@ -23,10 +23,13 @@ export function SettingsScreen() {
   const [section, setSection] = useState<Section>('keys');
   const auth = useApp((s) => s.auth);
   const admin = typeof auth === 'object' && auth !== null && auth.role === 'admin';
+  // Audit retention is read by admins and auditors only: others are not offered the section.
+  const mayRetention = useAllowed('audit:settings');
+  const sections = SECTIONS.filter((s) => s.id !== 'retention' || mayRetention);
   return (
     <div className="settings-layout">
       <nav className="settings-nav" aria-label="Settings sections" data-testid="settings-nav">
-        {SECTIONS.map((s) => (
+        {sections.map((s) => (
           <a
             key={s.id}
             href={`#settings/${s.id}`}
@@ -59,7 +62,7 @@ export function SettingsScreen() {
             <PasswordPanel />
           </>
         ) : null}
-        {section === 'retention' ? <RetentionPanel /> : null}
+        {section === 'retention' && mayRetention ? <RetentionPanel /> : null}
         {section === 'data' ? <DataDirPanel /> : null}
       </section>
     </div>

@@ -116,7 +116,17 @@ export function AuditLogPanel({ generation }: { generation: number }) {
       </Form>
       <ErrorNote error={jumpError} />
       <ErrorNote error={error} />
-      <div className="vtable audit-vtable" role="table" aria-label="Audit records" aria-rowcount={count}>
+      {/* A grid (not a plain table): it takes focus and names its active row with aria-activedescendant. */}
+      <div
+        className="vtable audit-vtable"
+        role="grid"
+        aria-label="Audit records: Up and Down move, Home and End go to the newest and oldest, Enter opens"
+        aria-rowcount={count}
+        tabIndex={0}
+        data-testid="audit-grid"
+        aria-activedescendant={count > 0 ? `audit-row-${active}` : undefined}
+        onKeyDown={onKeyDown}
+      >
         <div className="vrow vhead" role="row">
           {COLUMNS.map((c) => (
             <span key={c} role="columnheader">
@@ -124,16 +134,7 @@ export function AuditLogPanel({ generation }: { generation: number }) {
             </span>
           ))}
         </div>
-        <div
-          className="vbody audit-body"
-          ref={scroller}
-          data-testid="audit-scroller"
-          tabIndex={0}
-          role="rowgroup"
-          aria-label="Records: Up and Down move, Home and End go to the newest and oldest, Enter opens"
-          aria-activedescendant={count > 0 ? `audit-row-${active}` : undefined}
-          onKeyDown={onKeyDown}
-        >
+        <div className="vbody audit-body" ref={scroller} data-testid="audit-scroller" role="rowgroup">
           <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
             {items.map((v) => {
               const e = row(v.index);
@@ -158,7 +159,7 @@ export function AuditLogPanel({ generation }: { generation: number }) {
                   {e ? (
                     <RecordCells record={e} />
                   ) : (
-                    <span role="cell" className="muted">
+                    <span role="gridcell" className="muted">
                       {filtering && v.index === 0 ? 'loading…' : filtering ? 'loading more…' : 'loading…'}
                     </span>
                   )}
@@ -190,22 +191,22 @@ function shown(count: number, row: (i: number) => AuditRecord | undefined): stri
 function RecordCells({ record: e }: { record: AuditRecord }) {
   return (
     <>
-      <span role="cell" className="num">
+      <span role="gridcell" className="num">
         {e.seq}
       </span>
-      <span role="cell">{e.ts.replace('T', ' ').replace('Z', '')}</span>
-      <span role="cell">{e.actor}</span>
-      <span role="cell" className="muted">
+      <span role="gridcell">{e.ts.replace('T', ' ').replace('Z', '')}</span>
+      <span role="gridcell">{e.actor}</span>
+      <span role="gridcell" className="muted">
         {e.source}
       </span>
-      <span role="cell">{e.action}</span>
-      <span role="cell" className="ellipsis" title={e.target}>
+      <span role="gridcell">{e.action}</span>
+      <span role="gridcell" className="ellipsis" title={e.target}>
         {e.target}
       </span>
-      <span role="cell">
+      <span role="gridcell">
         <OutcomeBadge outcome={e.outcome} />
       </span>
-      <span role="cell">
+      <span role="gridcell">
         <code className="muted">{shortHash(e.hash, 10)}</code>
       </span>
     </>

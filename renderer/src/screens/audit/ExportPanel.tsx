@@ -1,10 +1,11 @@
 import { useState } from 'react';
 import type { AuditExportReport, ErrorInfo } from '../../../../runtime/contract/index.js';
 import { invoke, operationId } from '../../api.js';
-import { Card, ErrorNote, Form, OperationProgress, TextField } from '../../components/ui.js';
+import { Card, ErrorNote, Form, OperationProgress } from '../../components/ui.js';
 import { useDrives } from '../../components/use-drives.js';
 import { bytes, shortHash } from '../../format.js';
 import './audit.css';
+import { PathPicker } from '../../components/PathPicker.js';
 
 /** Exports the log for an auditor to an empty folder, preferably on a writable removable drive. */
 export function ExportPanel() {
@@ -89,13 +90,15 @@ export function ExportPanel() {
         </label>
       </div>
       <Form className="row" onSubmit={run}>
-        <TextField
+        <PathPicker
           label="Empty folder on a drive"
           value={dest}
           placeholder="/media/usb-stick/audit-2026-11"
           onChange={setDest}
+          mode="save"
+          title="Export the audit log to a new folder"
+          defaultName="airlock-audit-export"
           testId="audit-export-path"
-          grow
         />
         <button
           type="submit"

@@ -94,6 +94,7 @@ export function PolicyPanel() {
           label="Signed policy file"
           button="Apply policy"
           testId="policy-path"
+          channel="policy:apply"
           apply={(path) => invoke('policy:apply', { path })}
           reload={policy.reload}
         />

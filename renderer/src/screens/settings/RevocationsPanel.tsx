@@ -41,6 +41,7 @@ export function RevocationsPanel() {
           label="Signed revocation list"
           button="Import list"
           testId="revocations-path"
+          channel="revocations:import"
           apply={(path) => invoke('revocations:import', { path })}
           reload={list.reload}
         />

@@ -1,7 +1,8 @@
 import { useState } from 'react';
 import type { ErrorInfo, InstalledModel, TrustKey } from '../../../../runtime/contract/index.js';
 import { invoke } from '../../api.js';
-import { Badge, Card, Form, TextField, useResult } from '../../components/ui.js';
+import { Badge, Card, Form, NeedsRole, TextField, useResult } from '../../components/ui.js';
+import { useAllowed } from '../../store.js';
 import { when } from '../../format.js';
 import { AppError } from './AppError.js';
 import { ConfirmDialog } from './ConfirmDialog.js';
@@ -30,6 +31,8 @@ const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
  * change (the engine refuses, TRUST_STORE_LOCKED): the panel says so and offers no add or remove.
  */
 export function TrustedKeysPanel() {
+  const mayAdd = useAllowed('trust:add');
+  const mayRemove = useAllowed('trust:remove');
   const keys = useResult(() => invoke('trust:list', {}), []);
   const policy = useResult(() => invoke('policy:show', {}), []);
   const models = useResult(() => invoke('models:list', { includeDisabled: true }), []);
@@ -165,7 +168,7 @@ export function TrustedKeysPanel() {
                   {when(k.addedAt)} by {k.addedBy}
                 </td>
                 <td className="actions">
-                  {locked ? null : (
+                  {locked || !mayRemove ? null : (
                     <button
                       type="button"
                       className="danger"
@@ -189,7 +192,12 @@ export function TrustedKeysPanel() {
           {notice}
         </p>
       ) : null}
-      {locked ? null : (
+      {!locked && !mayAdd ? (
+        <p className="muted small" data-testid="key-add-needs-role">
+          Adding and removing keys: <NeedsRole channel="trust:add" />
+        </p>
+      ) : null}
+      {locked || !mayAdd ? null : (
         <Form className="stack" onSubmit={check}>
           <h3>Add a key</h3>
           <div className="row">
