@@ -184,7 +184,7 @@ describe.skipIf(skipReason !== null)('the shell in Chromium against the real eng
     await page.getByTestId('nav-benchmark').click();
     await expect.poll(() => page.getByTestId('bench-model').locator('option').count()).toBeGreaterThan(0);
     // The full run (not the quick one): long enough to cancel from the task centre.
-    await page.getByLabel('Quick (a smoke run, under a minute)').uncheck();
+    await page.getByLabel('Quick run: a few configurations, short trials (under a minute)').uncheck();
     await page.getByTestId('bench-go').click();
     await expect.poll(() => page.getByTestId('tasks-running').textContent(), { timeout: 20_000 }).toBe('1');
     await page.getByTestId('nav-home').click();

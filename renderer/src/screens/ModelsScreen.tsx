@@ -16,9 +16,15 @@ function ref(m: InstalledModel): string {
 
 export function ModelsScreen() {
   const models = useResult(() => invoke('models:list', { includeDisabled: true }), []);
+  // Last used comes from the audit log: asked only where the role may read it (an operator is
+  // not refused and recorded for opening this screen; it sees "last used unknown").
+  const mayAudit = useAllowed('audit:list');
   const runs = useResult(
-    () => invoke('audit:list', { action: 'inference.run', limit: 2000, order: 'desc' }),
-    [],
+    () =>
+      mayAudit
+        ? invoke('audit:list', { action: 'inference.run', limit: 2000, order: 'desc' })
+        : Promise.resolve({ ok: true as const, value: null }),
+    [mayAudit],
   );
   const keys = useResult(() => invoke('trust:list', {}), []);
   const info = useResult(() => invoke('system:info', {}), []);
@@ -112,9 +118,13 @@ export function ModelsScreen() {
 
 function ModelDetail({ model, onChanged }: { model: InstalledModel; onChanged(): void }) {
   const { go, selectModel, auth } = useApp();
+  const mayAudit = useAllowed('audit:list');
   const history = useResult(
-    () => invoke('audit:list', { limit: 500, order: 'desc' }),
-    [model.name, model.version],
+    () =>
+      mayAudit
+        ? invoke('audit:list', { limit: 500, order: 'desc' })
+        : Promise.resolve({ ok: true as const, value: [] }),
+    [model.name, model.version, mayAudit],
   );
   const installs = (history.data ?? []).filter(
     (e) => e.target === ref(model) && (e.action.startsWith('model.') || e.action.startsWith('bundle.')),
