@@ -6,7 +6,7 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserUnavailable, openHarness, type Harness } from './harness.js';
+import { browserUnavailable, openHarness, type Harness, setUpFirstAdmin } from './harness.js';
 
 const skipReason = browserUnavailable();
 if (skipReason) console.log(`SKIP accessibility tests: ${skipReason}`);
@@ -25,14 +25,7 @@ describe.skipIf(skipReason !== null)('accessibility (axe-core) on every screen, 
   let h: Harness;
   beforeAll(async () => {
     h = await openHarness({ width: 1280, height: 800 });
-    const { page, server } = h;
-    await page.goto(server.url);
-    await page.getByTestId('setup').waitFor();
-    await page.getByTestId('auth-name').fill('admin');
-    await page.getByTestId('auth-password').fill(PASSWORD);
-    await page.getByTestId('auth-confirm').fill(PASSWORD);
-    await page.getByTestId('auth-submit').click();
-    await page.getByTestId('account').waitFor({ timeout: 20_000 });
+    await setUpFirstAdmin(h, PASSWORD);
   });
   afterAll(async () => {
     await h?.close();

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserUnavailable, openHarness, type Harness } from './harness.js';
+import { browserUnavailable, openHarness, type Harness, setUpFirstAdmin } from './harness.js';
 
 const skipReason = browserUnavailable();
 if (skipReason) console.log(`SKIP audit export range tests: ${skipReason}`);
@@ -15,14 +15,8 @@ describe.skipIf(skipReason !== null)('audit export of a date range', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await openHarness({ width: 1280, height: 800 });
-    const { page, server } = h;
-    await page.goto(server.url);
-    await page.getByTestId('setup').waitFor();
-    await page.getByTestId('auth-name').fill('admin');
-    await page.getByTestId('auth-password').fill(PASSWORD);
-    await page.getByTestId('auth-confirm').fill(PASSWORD);
-    await page.getByTestId('auth-submit').click();
-    await page.getByTestId('account').waitFor({ timeout: 20_000 });
+    await setUpFirstAdmin(h, PASSWORD);
+    const { page } = h;
     await page.getByTestId('nav-audit').click();
     await page.getByTestId('audit-export').waitFor();
   });

@@ -10,7 +10,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, type CallContext } from '../../runtime/index.js';
 import { publisher, signedBundle, type Publisher } from '../core/helpers.js';
-import { browserUnavailable, openHarness, type Harness } from './harness.js';
+import { browserUnavailable, openHarness, type Harness, setUpFirstAdmin } from './harness.js';
 
 const skipReason = browserUnavailable();
 if (skipReason) console.log(`SKIP audit/settings end-to-end tests: ${skipReason}`);
@@ -52,16 +52,7 @@ describe.skipIf(skipReason !== null)('Audit and Settings screens against the rea
   });
 
   it('signs in the first admin', async () => {
-    const { page, server } = h;
-    await page.goto(server.url);
-    await page.getByTestId('setup').waitFor();
-    await page.getByTestId('auth-name').fill('admin');
-    await page.getByTestId('auth-password').fill(ADMIN_PASSWORD);
-    await page.getByTestId('auth-confirm').fill(ADMIN_PASSWORD);
-    await page.getByTestId('auth-submit').click();
-    await expect
-      .poll(() => page.getByTestId('account').textContent(), { timeout: 20_000 })
-      .toContain('admin');
+    await setUpFirstAdmin(h, ADMIN_PASSWORD);
   });
 
   it('Audit: outcome and action filters show exactly the engine’s matching rows (no row stuck loading)', async () => {

@@ -110,3 +110,15 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.evaluate('document.querySelector("main")?.scrollTo(0, 0)');
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: false, animations: 'disabled' });
 }
+
+/** First start: creates the first admin through the setup screen and waits until it is signed in. */
+export async function setUpFirstAdmin(h: Harness, password: string, name = 'admin'): Promise<void> {
+  const { page, server } = h;
+  await page.goto(server.url);
+  await page.getByTestId('setup').waitFor();
+  await page.getByTestId('auth-name').fill(name);
+  await page.getByTestId('auth-password').fill(password);
+  await page.getByTestId('auth-confirm').fill(password);
+  await page.getByTestId('auth-submit').click();
+  await page.getByTestId('account').filter({ hasText: name }).waitFor({ timeout: 20_000 });
+}

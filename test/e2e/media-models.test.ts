@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, type CallContext } from '../../runtime/index.js';
 import { prepareDemoStick, type DemoStick } from '../../runtime/demo/demo.js';
-import { browserUnavailable, openHarness, type Harness } from './harness.js';
+import { browserUnavailable, openHarness, type Harness, setUpFirstAdmin } from './harness.js';
 import type { Page } from 'playwright-core';
 import { etaText, secondsLeft, summaryText } from '../../renderer/src/screens/media/words.js';
 
@@ -101,16 +101,8 @@ describe.skipIf(skipReason !== null)('Media and Models screens (issue 11)', () =
   });
 
   it('signs in as the first admin; system:info says how much space the data directory has left', async () => {
-    const { page, server } = h;
-    await page.goto(server.url);
-    await page.getByTestId('setup').waitFor();
-    await page.getByTestId('auth-name').fill('admin');
-    await page.getByTestId('auth-password').fill(ADMIN_PASSWORD);
-    await page.getByTestId('auth-confirm').fill(ADMIN_PASSWORD);
-    await page.getByTestId('auth-submit').click();
-    await expect
-      .poll(() => page.getByTestId('account').textContent(), { timeout: 20_000 })
-      .toContain('admin');
+    await setUpFirstAdmin(h, ADMIN_PASSWORD);
+    const { server } = h;
     await call(
       server.handlers,
       'trust:add',

@@ -4,7 +4,7 @@
  * Electron main answers with dialog.showOpenDialog. Cancelling the dialog leaves the field as it was.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { browserUnavailable, openHarness, type Harness } from './harness.js';
+import { browserUnavailable, openHarness, type Harness, setUpFirstAdmin } from './harness.js';
 
 const skipReason = browserUnavailable();
 if (skipReason) console.log(`SKIP picker tests: ${skipReason}`);
@@ -14,14 +14,7 @@ describe.skipIf(skipReason !== null)('native pickers for paths', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await openHarness({ width: 1280, height: 800 });
-    const { page, server } = h;
-    await page.goto(server.url);
-    await page.getByTestId('setup').waitFor();
-    await page.getByTestId('auth-name').fill('admin');
-    await page.getByTestId('auth-password').fill(PASSWORD);
-    await page.getByTestId('auth-confirm').fill(PASSWORD);
-    await page.getByTestId('auth-submit').click();
-    await page.getByTestId('account').waitFor({ timeout: 20_000 });
+    await setUpFirstAdmin(h, PASSWORD);
   });
   afterAll(async () => {
     await h?.close();

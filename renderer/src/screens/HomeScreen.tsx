@@ -4,7 +4,7 @@ import { LockIcon } from '../components/NetworkBadge.js';
 import { Badge, Card, ErrorNote, KeyValues, OutcomeBadge, useResult } from '../components/ui.js';
 import { bytes, plural, when } from '../format.js';
 import { mayCall, useApp } from '../store.js';
-import { providerWords } from './models/HardwarePanel.js';
+import { ProviderVerdict, providerWords } from './models/HardwarePanel.js';
 import type {
   ErrorInfo,
   HardwareProfile,
@@ -313,9 +313,7 @@ function HardwareSummary({ profile }: { profile: HardwareProfile }) {
                 <code>{p.name}</code>
               </td>
               <td>
-                <Badge tone={p.works ? (p.fellBackToCpu ? 'warn' : 'ok') : 'bad'}>
-                  {p.works ? (p.fellBackToCpu ? 'falls back to CPU' : 'yes') : 'no'}
-                </Badge>
+                <ProviderVerdict provider={p} />
               </td>
               <td className="muted small">
                 {p.reason ? (

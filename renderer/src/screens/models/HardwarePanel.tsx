@@ -94,9 +94,7 @@ function Profile({ profile }: { profile: HardwareProfile }) {
                 <code>{p.name}</code>
               </td>
               <td>
-                <Badge tone={p.works ? (p.fellBackToCpu ? 'warn' : 'ok') : 'bad'}>
-                  {p.works ? (p.fellBackToCpu ? 'falls back to CPU' : 'yes') : 'no'}
-                </Badge>{' '}
+                <ProviderVerdict provider={p} />{' '}
                 {p.reason ? (
                   <details className="problem-details" data-testid="provider-reason">
                     <summary>{providerWords(p.reason)}</summary>
@@ -111,5 +109,14 @@ function Profile({ profile }: { profile: HardwareProfile }) {
         </tbody>
       </table>
     </div>
+  );
+}
+
+/** Whether a provider works here, as a badge (the Hardware card and Home show the same words). */
+export function ProviderVerdict({ provider: p }: { provider: { works: boolean; fellBackToCpu?: boolean } }) {
+  return (
+    <Badge tone={p.works ? (p.fellBackToCpu ? 'warn' : 'ok') : 'bad'}>
+      {p.works ? (p.fellBackToCpu ? 'falls back to CPU' : 'yes') : 'no'}
+    </Badge>
   );
 }
