@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { SCENARIOS, type BenchComparison, type BenchReport, type Trial } from '../contract/bench.js';
 import { AirlockError } from '../errors.js';
 import { describeConfig } from '../tuning/choose.js';
+import { jsonProblem, parserDetail } from '../util/json-problem.js';
 
 /** What a file must hold to be compared: an exported report (fields beyond these are kept, not checked). */
 const reportFileSchema = z.looseObject({
@@ -27,8 +28,8 @@ export function parseReport(text: string, file: string): BenchReport {
   } catch (cause) {
     throw new AirlockError(
       'INPUT_INVALID',
-      `${file} is not JSON (${(cause as Error).message}). Give two files written by "airlock bench export".`,
-      { cause },
+      `${file} is not JSON: ${jsonProblem(cause)}. Give two files written by "airlock bench export".`,
+      { cause, details: parserDetail(cause) },
     );
   }
   const parsed = reportFileSchema.safeParse(json);

@@ -103,3 +103,16 @@ describe('toFeeds: every JSON value range-checked against its element type (issu
       expect(() => feed(type, data)).toThrow(expect.objectContaining({ code: 'INPUT_TYPE_MISMATCH' }));
   });
 });
+
+describe('toFeeds: shapes in messages are for people', () => {
+  it("exporters' generated dimension names read as ?, a publisher's word stays", () => {
+    const spec: TensorSpec = {
+      name: 'x',
+      type: 'float32',
+      shape: ['p2o.DynamicDimension.0', 3, 'unk__12', 'width'],
+    };
+    expect(() => toFeeds([spec], { pixels: { type: 'float32', dims: [1], data: [0] } })).toThrow(
+      /"x" float32\[\?, 3, \?, width\]; given "pixels"/,
+    );
+  });
+});

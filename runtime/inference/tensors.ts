@@ -23,7 +23,13 @@ const CTORS: Partial<Record<ElementType, ArrayCtor>> = {
   float16: Uint16Array as unknown as ArrayCtor,
 };
 
-const describeShape = (s: TensorSpec['shape']) => `[${s.join(', ')}]`;
+/**
+ * A declared shape for a person: fixed sizes as numbers; a named dimension by its name when the
+ * publisher gave it a word ("batch", "height"), else "?" (exporters' generated names such as
+ * "p2o.DynamicDimension.0" or "unk__12" mean only "any size").
+ */
+const describeShape = (s: TensorSpec['shape']) =>
+  `[${s.map((d) => (typeof d === 'string' && !/^[A-Za-z][A-Za-z_]{0,15}$/.test(d) ? '?' : String(d))).join(', ')}]`;
 
 function elementCount(dims: readonly number[]): number {
   return dims.reduce((a, b) => a * b, 1);

@@ -6,6 +6,7 @@ import { parsePrivateKey } from '../crypto/keys.js';
 import { AirlockError } from '../errors.js';
 import { readRegularFile } from '../util/read-file.js';
 import { tempNameBeside } from '../util/temp-name.js';
+import { jsonProblem, parserDetail } from '../util/json-problem.js';
 
 /** Policies and revocation lists are small JSON files; anything bigger is refused unread. */
 export const MAX_SIGNED_DOCUMENT_BYTES = 4 * 1024 * 1024;
@@ -73,8 +74,8 @@ export function parseSignedDocument<S extends z.ZodType>(
   } catch (cause) {
     throw new AirlockError(
       'POLICY_INVALID',
-      `The ${what} is not JSON (${(cause as Error).message}). Ask the facility admin for the signed file as written by Airlock.`,
-      { cause },
+      `The ${what} is not JSON: ${jsonProblem(cause)}. Ask the facility admin for the signed file as written by Airlock.`,
+      { cause, details: parserDetail(cause) },
     );
   }
   const envelope = envelopeSchema.safeParse(json);

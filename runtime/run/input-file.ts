@@ -6,6 +6,7 @@ import { AirlockError } from '../errors.js';
 import { parseNpy } from '../inference/npy.js';
 import { isImageFile } from '../processing/image.js';
 import { readRegularFile } from '../util/read-file.js';
+import { jsonProblem, parserDetail } from '../util/json-problem.js';
 
 /**
  * The one reader of input files (the Run screen's pick, `airlock run --input`, every file of a
@@ -75,13 +76,10 @@ export function tensorsFromFile(
     try {
       json = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
     } catch (cause) {
-      throw new AirlockError(
-        'INPUT_INVALID',
-        `${name} is not JSON (${(cause as Error).message}). ${FORMAT_HINT}`,
-        {
-          cause,
-        },
-      );
+      throw new AirlockError('INPUT_INVALID', `${name} is not JSON: ${jsonProblem(cause)}. ${FORMAT_HINT}`, {
+        cause,
+        details: parserDetail(cause),
+      });
     }
     const single = tensorJsonSchema.safeParse(json);
     if (single.success) {
