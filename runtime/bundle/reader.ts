@@ -11,6 +11,7 @@ import { DEFAULT_LIMITS, ENVELOPE_NAME, type BundleLimits } from './limits.js';
 import { decodeStatement, type Statement } from './statement.js';
 import { openRegularFileStream } from '../util/read-file.js';
 import { TarFraming } from './tar-framing.js';
+import { osDetail, osProblem } from '../util/os-problem.js';
 
 export interface ReadBundleOptions {
   /**
@@ -95,14 +96,14 @@ function tarError(error: Error): AirlockError {
   if (/tar header|Invalid header|Header exceeds/i.test(error.message)) {
     return new AirlockError(
       'TAR_INVALID',
-      `This file is not a valid uncompressed tar archive (${error.message}). An Airlock bundle is a plain tar file ending in .airlock; check you picked the right file.`,
-      { cause: error },
+      'This file is not a valid uncompressed tar archive: a tar header is damaged or it is another kind of file. An Airlock bundle is a plain tar file ending in .airlock; check you picked the right file.',
+      { cause: error, details: { parser: error.message } },
     );
   }
   return new AirlockError(
     'MEDIA_READ_FAILED',
-    `Reading the bundle failed: ${error.message}. Check the medium is still inserted and readable, then try again; nothing was installed.`,
-    { cause: error },
+    `Reading the bundle failed: ${osProblem(error)}. Check the medium is still inserted and readable, then try again; nothing was installed.`,
+    { cause: error, details: osDetail(error) },
   );
 }
 

@@ -12,6 +12,7 @@ import {
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { AirlockError } from '../errors.js';
 import { DATA_DIR_ENTRIES, dataPaths, type DataPaths } from '../paths.js';
+import { osDetail, osProblem } from '../util/os-problem.js';
 
 /**
  * The data directory on disk, checked before anything in it is opened. The invariant: once the
@@ -99,8 +100,8 @@ export function secureDataDir(dataDir: string, options: SecureDataDirOptions = {
     } catch (cause) {
       throw new AirlockError(
         'DATA_DIR_INVALID',
-        `Cannot create the data directory ${root}: ${(cause as Error).message}. Choose another with --data-dir or AIRLOCK_HOME.`,
-        { cause, details: { path: root } },
+        `Cannot create the data directory ${root}: ${osProblem(cause)}. Choose another with --data-dir or AIRLOCK_HOME.`,
+        { cause, details: { path: root, ...osDetail(cause) } },
       );
     }
   }
@@ -152,8 +153,8 @@ function lstatOrNull(path: string): Stats | null {
     if (code === 'ENOENT') return null;
     throw new AirlockError(
       'DATA_DIR_INVALID',
-      `Cannot examine ${path} in the data directory: ${(error as Error).message}. Check its permissions.`,
-      { cause: error, details: { path } },
+      `Cannot examine ${path} in the data directory: ${osProblem(error)}. Check its permissions.`,
+      { cause: error, details: { path, ...osDetail(error) } },
     );
   }
 }
@@ -200,7 +201,7 @@ function makePrivate(path: string, seen: Stats, mode: number): void {
   } catch (cause) {
     throw new AirlockError(
       'DATA_DIR_UNSAFE',
-      `${path} is readable by other accounts (mode ${octal(seen.mode & 0o7777)}) and Airlock cannot open it to make it private (${(cause as Error).message}). Run "chmod go-rwx ${path}" as its owner.`,
+      `${path} is readable by other accounts (mode ${octal(seen.mode & 0o7777)}) and Airlock cannot open it to make it private (${osProblem(cause)}). Run "chmod go-rwx ${path}" as its owner.`,
       { cause, details: { path, reason: 'mode' satisfies UnsafeReason, mode: octal(seen.mode & 0o7777) } },
     );
   }
@@ -217,7 +218,7 @@ function makePrivate(path: string, seen: Stats, mode: number): void {
     if (cause instanceof AirlockError) throw cause;
     throw new AirlockError(
       'DATA_DIR_UNSAFE',
-      `${path} is readable by other accounts (mode ${octal(seen.mode & 0o7777)}) and cannot be made private (${(cause as Error).message}). Run "chmod go-rwx ${path}" as its owner.`,
+      `${path} is readable by other accounts (mode ${octal(seen.mode & 0o7777)}) and cannot be made private (${osProblem(cause)}). Run "chmod go-rwx ${path}" as its owner.`,
       { cause, details: { path, reason: 'mode' satisfies UnsafeReason, mode: octal(seen.mode & 0o7777) } },
     );
   } finally {
@@ -244,7 +245,7 @@ function checkAncestors(root: string, euid: number): string {
   } catch (cause) {
     throw new AirlockError(
       'DATA_DIR_INVALID',
-      `Cannot resolve ${existing}, above the data directory: ${(cause as Error).message}.`,
+      `Cannot resolve ${existing}, above the data directory: ${osProblem(cause)}.`,
       { cause, details: { path: existing } },
     );
   }

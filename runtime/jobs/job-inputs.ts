@@ -3,6 +3,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AirlockError } from '../errors.js';
 import { sha256File } from '../util/hash.js';
+import { osDetail, osProblem } from '../util/os-problem.js';
 
 /** The input files of a folder: regular files, not hidden, sorted by name (the job's order). */
 export async function listInputs(dir: string): Promise<string[]> {
@@ -12,8 +13,8 @@ export async function listInputs(dir: string): Promise<string[]> {
   } catch (cause) {
     throw new AirlockError(
       'MEDIA_NOT_FOUND',
-      `Cannot read the input folder ${dir}: ${(cause as Error).message}. Check the path and that the medium is mounted.`,
-      { cause, details: { dir } },
+      `Cannot read the input folder ${dir}: ${osProblem(cause)}. Check the path and that the medium is mounted.`,
+      { cause, details: { dir, ...osDetail(cause) } },
     );
   }
   return entries

@@ -73,6 +73,10 @@ describe('readRegularFile (one checked descriptor, bounded)', () => {
     await expect(
       readRegularFile(join(dir, 'absent'), opts({ missingCode: 'MEDIA_NOT_FOUND' })),
     ).rejects.toMatchObject({ code: 'MEDIA_NOT_FOUND', message: /Cannot read the test file/ });
+    const error = await readRegularFile(join(dir, 'absent'), opts({})).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/: it does not exist\. Check the path/);
+    expect((error as Error).message).not.toMatch(/ENOENT|no such file/);
+    expect((error as { details: Record<string, unknown> }).details['os']).toMatch(/ENOENT/);
   });
 });
 

@@ -2,6 +2,7 @@ import { constants, type ReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { ErrorCode } from '../contract/errors.js';
 import { AirlockError } from '../errors.js';
+import { osDetail, osProblem } from './os-problem.js';
 
 /**
  * The one way Airlock reads a file it did not write itself (bundles, signed policies and
@@ -63,8 +64,8 @@ export async function openRegularFile(path: string, options: ReadFileOptions): P
       );
     throw new AirlockError(
       options.missingCode ?? 'NOT_FOUND',
-      `Cannot read the ${options.what} ${path}: ${(cause as Error).message}. Check the path and that the medium is mounted.`,
-      { cause, details: { file: path } },
+      `Cannot read the ${options.what} ${path}: ${osProblem(cause)}. Check the path and that the medium is mounted.`,
+      { cause, details: { file: path, ...osDetail(cause) } },
     );
   }
   try {

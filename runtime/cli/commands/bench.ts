@@ -8,6 +8,7 @@ import { AirlockError, UsageError } from '../../errors.js';
 import { describeConfig } from '../../tuning/choose.js';
 import { readRegularText } from '../../util/read-file.js';
 import { str, type Command } from '../command.js';
+import { osProblem } from '../../util/os-problem.js';
 
 /** An exported benchmark report is a few hundred KiB; a bigger file is no report. */
 const MAX_REPORT_BYTES = 64 * 1024 * 1024;
@@ -186,7 +187,7 @@ export const benchCommands: Command[] = [
       } catch (cause) {
         throw new AirlockError(
           'IO_ERROR',
-          `Cannot create ${out}: ${(cause as Error).message}. Check the stick is mounted and writable.`,
+          `Cannot create ${out}: ${osProblem(cause)}. Check the stick is mounted and writable.`,
           { cause },
         );
       }
@@ -199,7 +200,7 @@ export const benchCommands: Command[] = [
           await writeFile(`${file}.partial`, JSON.stringify(report, null, 2) + '\n');
           await rename(`${file}.partial`, file);
         } catch (cause) {
-          throw new AirlockError('IO_ERROR', `Cannot write ${file}: ${(cause as Error).message}.`, { cause });
+          throw new AirlockError('IO_ERROR', `Cannot write ${file}: ${osProblem(cause)}.`, { cause });
         }
         files.push(file);
       }
