@@ -18,6 +18,7 @@ import { keyIdOf } from '../crypto/keys.js';
 import type { Db } from '../db/database.js';
 import { AirlockError } from '../errors.js';
 import type { Actor, AuditLog } from './audit-log.js';
+import { osProblem } from '../util/os-problem.js';
 
 export const INSTALLATION_KEY_FILE = 'installation.key';
 export const INSTALLATION_PUB_FILE = 'installation.pub';
@@ -79,8 +80,8 @@ export class InstallationKeys {
     } catch (cause) {
       throw new AirlockError(
         'KEY_INVALID',
-        `The installation key ${keyFile} cannot be read (${(cause as Error).message}). Restore it from backup; the audit log cannot be signed without it.`,
-        { cause },
+        `The installation key ${keyFile} cannot be read (${(cause as NodeJS.ErrnoException).code ? osProblem(cause) : 'it is not a PEM private key'}). Restore it from backup; the audit log cannot be signed without it.`,
+        { cause, details: { os: (cause as Error).message } },
       );
     }
     const publicKey = createPublicKey(privateKey);

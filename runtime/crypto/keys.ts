@@ -49,8 +49,8 @@ export function parsePublicKey(pem: string, source = 'the public key'): KeyObjec
   } catch (cause) {
     throw new AirlockError(
       'KEY_INVALID',
-      `${source} is not a PEM public key (${(cause as Error).message}). Use the .pub file written by "airlock keys generate".`,
-      { cause },
+      `${source} is not a PEM public key: its "-----BEGIN PUBLIC KEY-----" block is missing or cannot be decoded. Use the .pub file written by "airlock keys generate".`,
+      { cause, details: { parser: (cause as Error).message } },
     );
   }
   if (key.asymmetricKeyType !== 'ed25519') {
@@ -69,8 +69,8 @@ export function parsePrivateKey(pem: string, source = 'the private key'): KeyObj
   } catch (cause) {
     throw new AirlockError(
       'KEY_INVALID',
-      `${source} is not a PEM private key (${(cause as Error).message}). Use the .key file written by "airlock keys generate".`,
-      { cause },
+      `${source} is not a PEM private key: its "-----BEGIN PRIVATE KEY-----" block is missing, encrypted or cannot be decoded. Use the .key file written by "airlock keys generate".`,
+      { cause, details: { parser: (cause as Error).message } },
     );
   }
   if (key.asymmetricKeyType !== 'ed25519') {

@@ -50,6 +50,14 @@ describe('trust store', () => {
     });
   }
 
+  it('says what is wrong with text that is not a key in words, not the decoder error', async () => {
+    const error = await call(env.handlers, 'trust:add', { name: 'junk', publicKeyPem: 'hello' }, ctx).catch(
+      (e: unknown) => e as Error,
+    );
+    expect(error.message).toMatch(/BEGIN PUBLIC KEY-----" block is missing or cannot be decoded/);
+    expect(error.message).not.toMatch(/DECODER|routines|error:/);
+  });
+
   it('removing an unknown key → KEY_NOT_FOUND', async () => {
     await expect(call(env.handlers, 'trust:remove', { name: 'ghost' }, ctx)).rejects.toMatchObject({
       code: 'KEY_NOT_FOUND',
