@@ -1,6 +1,6 @@
 import { sign, verify, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
-import { keyIdOf } from './keys.js';
+import { keyIdOf, signatureHash } from './keys.js';
 
 /** DSSE v1 envelope (https://github.com/secure-systems-lab/dsse). */
 export const envelopeSchema = z.object({
@@ -25,7 +25,9 @@ export function pae(payloadType: string, payload: Uint8Array): Buffer {
 
 export function signEnvelope(envelope: Envelope, privateKey: KeyObject, publicKey: KeyObject): Envelope {
   const payload = Buffer.from(envelope.payload, 'base64');
-  const sig = sign(null, pae(envelope.payloadType, payload), privateKey).toString('base64');
+  const sig = sign(signatureHash(privateKey), pae(envelope.payloadType, payload), privateKey).toString(
+    'base64',
+  );
   const keyid = keyIdOf(publicKey);
   return {
     ...envelope,
@@ -40,7 +42,12 @@ export function verifySignature(
 ): boolean {
   try {
     const payload = Buffer.from(envelope.payload, 'base64');
-    return verify(null, pae(envelope.payloadType, payload), publicKey, Buffer.from(signature.sig, 'base64'));
+    return verify(
+      signatureHash(publicKey),
+      pae(envelope.payloadType, payload),
+      publicKey,
+      Buffer.from(signature.sig, 'base64'),
+    );
   } catch {
     return false;
   }

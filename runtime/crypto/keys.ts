@@ -33,13 +33,58 @@ export function keyIdOf(publicKey: KeyObject): string {
     .digest('hex');
 }
 
-export function generateSigningKey(): { privateKeyPem: string; publicKeyPem: string; keyId: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+/** The signing key kinds Airlock accepts: Ed25519 (its default) and ECDSA on the NIST curves (HSMs). */
+export const KEY_TYPES = ['ed25519', 'ec-p256', 'ec-p384', 'ec-p521'] as const;
+export type KeyType = (typeof KEY_TYPES)[number];
+
+const CURVES: Readonly<Record<string, { type: KeyType; hash: 'sha256' | 'sha384' | 'sha512' }>> = {
+  prime256v1: { type: 'ec-p256', hash: 'sha256' },
+  secp384r1: { type: 'ec-p384', hash: 'sha384' },
+  secp521r1: { type: 'ec-p521', hash: 'sha512' },
+};
+const CURVE_OF: Readonly<Record<Exclude<KeyType, 'ed25519'>, string>> = {
+  'ec-p256': 'prime256v1',
+  'ec-p384': 'secp384r1',
+  'ec-p521': 'secp521r1',
+};
+
+/** The kind of a key, or null when Airlock does not sign or verify with keys of its kind. */
+export function keyTypeOf(key: KeyObject): KeyType | null {
+  if (key.asymmetricKeyType === 'ed25519') return 'ed25519';
+  if (key.asymmetricKeyType !== 'ec') return null;
+  return CURVES[key.asymmetricKeyDetails?.namedCurve ?? '']?.type ?? null;
+}
+
+/**
+ * The digest a signature by this key is made over: none for Ed25519 (it hashes itself), and by
+ * curve for ECDSA as in FIPS 186-5 and the OpenSSF model-signing spec (P-256 SHA-256, P-384
+ * SHA-384, P-521 SHA-512); ECDSA signatures are DER-encoded.
+ */
+export function signatureHash(key: KeyObject): 'sha256' | 'sha384' | 'sha512' | null {
+  if (key.asymmetricKeyType !== 'ec') return null;
+  return CURVES[key.asymmetricKeyDetails?.namedCurve ?? '']?.hash ?? null;
+}
+
+export function generateSigningKey(type: KeyType = 'ed25519'): {
+  privateKeyPem: string;
+  publicKeyPem: string;
+  keyId: string;
+} {
+  const { privateKey, publicKey } =
+    type === 'ed25519'
+      ? generateKeyPairSync('ed25519')
+      : generateKeyPairSync('ec', { namedCurve: CURVE_OF[type] });
   return {
     privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     publicKeyPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
     keyId: keyIdOf(publicKey),
   };
+}
+
+function kindName(key: KeyObject): string {
+  if (key.asymmetricKeyType === 'ec')
+    return `EC key on curve ${key.asymmetricKeyDetails?.namedCurve ?? 'unknown'}`;
+  return `${key.asymmetricKeyType ?? 'unknown'} key`;
 }
 
 export function parsePublicKey(pem: string, source = 'the public key'): KeyObject {
@@ -53,10 +98,10 @@ export function parsePublicKey(pem: string, source = 'the public key'): KeyObjec
       { cause, details: { parser: (cause as Error).message } },
     );
   }
-  if (key.asymmetricKeyType !== 'ed25519') {
+  if (keyTypeOf(key) === null) {
     throw new AirlockError(
       'KEY_INVALID',
-      `${source} is a ${key.asymmetricKeyType ?? 'unknown'} key; Airlock uses Ed25519 keys. Make one with "airlock keys generate".`,
+      `${source} is an ${kindName(key)}; Airlock verifies Ed25519 keys and ECDSA keys on P-256, P-384 or P-521. Make one with "airlock keys generate".`,
     );
   }
   return key;
@@ -73,10 +118,10 @@ export function parsePrivateKey(pem: string, source = 'the private key'): KeyObj
       { cause, details: { parser: (cause as Error).message } },
     );
   }
-  if (key.asymmetricKeyType !== 'ed25519') {
+  if (keyTypeOf(key) === null) {
     throw new AirlockError(
       'KEY_INVALID',
-      `${source} is a ${key.asymmetricKeyType ?? 'unknown'} key; Airlock signs with Ed25519. Make one with "airlock keys generate".`,
+      `${source} is an ${kindName(key)}; Airlock signs with Ed25519 keys and ECDSA keys on P-256, P-384 or P-521. Make one with "airlock keys generate".`,
     );
   }
   return key;
