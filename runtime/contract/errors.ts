@@ -57,6 +57,13 @@ export const ERROR_CODES = [
   'MODEL_INVALID',
   'MODEL_IO_MISMATCH',
   'MODEL_EXTERNAL_DATA',
+  // OpenSSF model signing (model.sig over a model folder)
+  /** model.sig is not a Sigstore bundle holding one DSSE-signed model-signing statement v1.0. */
+  'OMS_INVALID',
+  /** A manifest kind Airlock does not verify (sharded serialization, a hash other than sha256). */
+  'OMS_UNSUPPORTED',
+  /** A symbolic link (or other non-regular entry) in a signed model folder. */
+  'OMS_LINK',
   // policy at import
   'BUNDLE_EXPIRED',
   'ROLLBACK',

@@ -51,7 +51,8 @@ describe('trust store', () => {
   }
 
   it('says what is wrong with text that is not a key in words, not the decoder error', async () => {
-    const error = await call(env.handlers, 'trust:add', { name: 'junk', publicKeyPem: 'hello' }, ctx).catch(
+    const error = await call(env.handlers, 'trust:add', { name: 'junk', publicKeyPem: 'hello' }, ctx).then(
+      () => new Error('accepted'),
       (e: unknown) => e as Error,
     );
     expect(error.message).toMatch(/BEGIN PUBLIC KEY-----" block is missing or cannot be decoded/);
